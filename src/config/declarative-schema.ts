@@ -1,0 +1,180 @@
+/**
+ * The declarative config file (YAML), `PORTCULLIS_CONFIG` or `portcullis apply -f`.
+ * Secrets appear only by reference (`*_env`), never inline.
+ */
+import { z } from 'zod';
+
+const slug = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'must be 1–63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+  );
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+
+export const roleSchema = z.enum(['owner', 'admin', 'member', 'viewer']);
+
+export const userSchema = z.strictObject({
+  email: z.email(),
+  name: z.string().min(1).optional(),
+  password_env: envName.optional().describe('Environment variable holding the initial password.'),
+});
+
+export const memberSchema = z.strictObject({
+  email: z.email(),
+  role: roleSchema,
+});
+
+/** A stdio env entry: a literal non-secret value, or a reference to the gateway's environment. */
+const envEntry = z.union([z.string(), z.strictObject({ value_env: envName })]);
+
+export const serverSchema = z
+  .strictObject({
+    id: slug,
+    name: z.string().min(1).optional(),
+    transport: z.enum(['http', 'sse', 'stdio']),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    command: z.string().min(1).optional(),
+    args: z.array(z.string()).default([]),
+    env: z.record(envName, envEntry).default({}),
+    timeout_ms: z.number().int().min(100).max(3_600_000).optional(),
+  })
+  .superRefine((server, ctx) => {
+    if (server.transport === 'stdio') {
+      if (server.command === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['command'],
+          message: 'is required for transport stdio',
+        });
+      if (server.url !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['url'],
+          message: 'is not allowed for transport stdio',
+        });
+    } else {
+      if (server.url === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['url'],
+          message: `is required for transport ${server.transport}`,
+        });
+      if (server.command !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['command'],
+          message: `is only allowed for transport stdio`,
+        });
+    }
+  });
+
+export const workspaceSchema = z.strictObject({
+  id: slug,
+  name: z.string().min(1),
+  members: z.array(memberSchema).default([]),
+  servers: z.array(serverSchema).default([]),
+});
+
+export const apiKeySchema = z.strictObject({
+  name: z.string().min(1),
+  user: z.email(),
+  workspace: slug,
+  key_env: envName.describe('Environment variable holding the key; only its hash is stored.'),
+  servers: z
+    .array(slug)
+    .optional()
+    .describe('Servers the key may reach; default every server of the workspace.'),
+  expires_at: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const declarativeConfigSchema = z
+  .strictObject({
+    users: z.array(userSchema).default([]),
+    workspaces: z.array(workspaceSchema).default([]),
+    api_keys: z.array(apiKeySchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const emails = new Set(config.users.map((user) => user.email.toLowerCase()));
+    const workspaces = new Map(config.workspaces.map((ws) => [ws.id, ws]));
+    config.users.forEach((user, ui) => {
+      const email = user.email.toLowerCase();
+      if (config.users.findIndex((other) => other.email.toLowerCase() === email) !== ui)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', ui, 'email'],
+          message: `duplicate user email "${user.email}" (emails are case-insensitive)`,
+        });
+    });
+    config.workspaces.forEach((ws, wi) => {
+      if (config.workspaces.findIndex((other) => other.id === ws.id) !== wi)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['workspaces', wi, 'id'],
+          message: `duplicate workspace id "${ws.id}"`,
+        });
+      ws.members.forEach((member, mi) => {
+        if (!emails.has(member.email.toLowerCase()))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['workspaces', wi, 'members', mi, 'email'],
+            message: `no user with email "${member.email}" in users`,
+          });
+      });
+      ws.servers.forEach((server, si) => {
+        if (ws.servers.findIndex((other) => other.id === server.id) !== si)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['workspaces', wi, 'servers', si, 'id'],
+            message: `duplicate server id "${server.id}" in workspace "${ws.id}"`,
+          });
+      });
+    });
+    config.api_keys.forEach((key, ki) => {
+      if (!emails.has(key.user.toLowerCase()))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['api_keys', ki, 'user'],
+          message: `no user with email "${key.user}" in users`,
+        });
+      const ws = workspaces.get(key.workspace);
+      if (ws === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['api_keys', ki, 'workspace'],
+          message: `no workspace "${key.workspace}"`,
+        });
+        return;
+      }
+      if (!ws.members.some((member) => member.email.toLowerCase() === key.user.toLowerCase()))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['api_keys', ki, 'user'],
+          message: `"${key.user}" is not a member of workspace "${key.workspace}"`,
+        });
+      key.servers?.forEach((serverId, si) => {
+        if (!ws.servers.some((server) => server.id === serverId))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['api_keys', ki, 'servers', si],
+            message: `no server "${serverId}" in workspace "${key.workspace}"`,
+          });
+      });
+      if (
+        config.api_keys.findIndex(
+          (other) => other.workspace === key.workspace && other.name === key.name,
+        ) !== ki
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['api_keys', ki, 'name'],
+          message: `duplicate api key name "${key.name}" in workspace "${key.workspace}"`,
+        });
+    });
+  });
+
+export type DeclarativeConfig = z.infer<typeof declarativeConfigSchema>;
+export type DeclarativeServer = z.infer<typeof serverSchema>;

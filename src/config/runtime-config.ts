@@ -1,0 +1,223 @@
+/**
+ * Runtime configuration: environment variables and CLI flags, validated once
+ * against one zod schema and frozen (HOUSE_STYLE rule 6). This is the only
+ * module that reads process.env for settings.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0),
+);
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+export const runtimeConfigSchema = z.object({
+  PORTCULLIS_HOST: z.string().min(1).default('127.0.0.1').describe('Interface to listen on.'),
+  PORTCULLIS_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8080)
+    .describe('TCP port to listen on (0 picks a free port).'),
+  PORTCULLIS_PUBLIC_URL: z
+    .url()
+    .optional()
+    .describe(
+      'Public base URL (scheme, host, optional path prefix, no trailing slash). The OAuth issuer and every resource URL derive from it. Default http://<host>:<port>.',
+    ),
+  PORTCULLIS_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('Directory for the embedded SQLite store and the generated secret key.'),
+  PORTCULLIS_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional()
+    .describe('PostgreSQL connection URL; switches the store from SQLite to PostgreSQL.'),
+  PORTCULLIS_DATABASE_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(10)
+    .describe('PostgreSQL connections per instance.'),
+  PORTCULLIS_REDIS_URL: z
+    .string()
+    .optional()
+    .describe('Redis URL; enables shared state between several instances.'),
+  PORTCULLIS_SECRET_KEY: z
+    .string()
+    .min(32, 'must be at least 32 characters (use 32 random bytes, base64)')
+    .optional()
+    .describe(
+      'Master key for encryption at rest and sealed session ids. Generated into the data dir on first run, with a warning, when unset.',
+    ),
+  PORTCULLIS_CONFIG: z
+    .string()
+    .optional()
+    .describe('Declarative YAML config applied at start (same as `portcullis apply -f`).'),
+  PORTCULLIS_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Log level.'),
+  PORTCULLIS_ALLOWED_ORIGINS: csv
+    .default([])
+    .describe(
+      'Extra browser origins allowed to call MCP endpoints (comma-separated). The public URL origin and loopback origins are always allowed; `*` allows any origin (warned at start).',
+    ),
+  PORTCULLIS_UPSTREAM_ALLOW_PRIVATE: csv
+    .default([])
+    .describe(
+      'Private, loopback or link-local upstream address ranges the SSRF guard lets through (comma-separated CIDRs such as 127.0.0.0/8, or `*`). Warned at start.',
+    ),
+  PORTCULLIS_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024)
+    .describe('Maximum request body size in bytes.'),
+  PORTCULLIS_UPSTREAM_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(60_000)
+    .describe('Default upstream request timeout, per server overridable.'),
+  PORTCULLIS_CLIENT_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(60_000)
+    .describe(
+      'How long a server→client request (elicitation, sampling, roots) waits for the client before the upstream gets an error.',
+    ),
+  PORTCULLIS_SESSION_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 3600)
+    .describe('Lifetime of a legacy Mcp-Session-Id.'),
+  PORTCULLIS_SHUTDOWN_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe('How long shutdown waits for in-flight requests.'),
+  PORTCULLIS_RECORDS: boolean.default(true).describe('Write a request record per MCP message.'),
+  PORTCULLIS_RECORD_QUEUE_SIZE: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(50_000)
+    .describe(
+      'Bound of the request record queue; overflow is dropped with a counter and a warning.',
+    ),
+});
+
+export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;
+
+export interface RuntimeConfig {
+  readonly host: string;
+  readonly port: number;
+  /** No trailing slash, byte-exact; never derived from URL.href. */
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly redisUrl: string | undefined;
+  readonly secretKey: string | undefined;
+  readonly configFile: string | undefined;
+  readonly logLevel: z.infer<typeof runtimeConfigSchema>['PORTCULLIS_LOG_LEVEL'];
+  readonly allowedOrigins: readonly string[];
+  readonly upstreamAllowPrivate: readonly string[];
+  readonly bodyLimit: number;
+  readonly upstreamTimeoutMs: number;
+  readonly clientRequestTimeoutMs: number;
+  readonly sessionTtlSeconds: number;
+  readonly shutdownGraceMs: number;
+  readonly records: boolean;
+  readonly recordQueueSize: number;
+}
+
+export class ConfigError extends Error {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** Formats zod issues as `path: message` lines, the way validate-config prints them. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    return `${where}: ${issue.message}`;
+  });
+}
+
+function trimTrailingSlashes(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/**
+ * Parses settings from an environment-shaped record (process.env, or a test's
+ * object). Flags given on the command line are merged over it by the CLI.
+ */
+export function parseRuntimeConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): RuntimeConfig {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(runtimeConfigSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = runtimeConfigSchema.safeParse(picked);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error));
+  const c = parsed.data;
+  const host = c.PORTCULLIS_HOST;
+  const hostForUrl = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  const publicUrl = trimTrailingSlashes(
+    c.PORTCULLIS_PUBLIC_URL ?? `http://${hostForUrl}:${c.PORTCULLIS_PORT}`,
+  );
+  return Object.freeze({
+    host,
+    port: c.PORTCULLIS_PORT,
+    publicUrl,
+    dataDir: path.resolve(c.PORTCULLIS_DATA_DIR),
+    databaseUrl: c.PORTCULLIS_DATABASE_URL,
+    databasePoolSize: c.PORTCULLIS_DATABASE_POOL_SIZE,
+    redisUrl: c.PORTCULLIS_REDIS_URL,
+    secretKey: c.PORTCULLIS_SECRET_KEY,
+    configFile: c.PORTCULLIS_CONFIG,
+    logLevel: c.PORTCULLIS_LOG_LEVEL,
+    allowedOrigins: Object.freeze([...c.PORTCULLIS_ALLOWED_ORIGINS]),
+    upstreamAllowPrivate: Object.freeze([...c.PORTCULLIS_UPSTREAM_ALLOW_PRIVATE]),
+    bodyLimit: c.PORTCULLIS_BODY_LIMIT,
+    upstreamTimeoutMs: c.PORTCULLIS_UPSTREAM_TIMEOUT_MS,
+    clientRequestTimeoutMs: c.PORTCULLIS_CLIENT_REQUEST_TIMEOUT_MS,
+    sessionTtlSeconds: c.PORTCULLIS_SESSION_TTL_S,
+    shutdownGraceMs: c.PORTCULLIS_SHUTDOWN_GRACE_MS,
+    records: c.PORTCULLIS_RECORDS,
+    recordQueueSize: c.PORTCULLIS_RECORD_QUEUE_SIZE,
+  });
+}
+
+/** Reads the process environment. The only process.env read for settings. */
+export function runtimeConfigFromProcess(
+  overrides: Readonly<Record<string, string | undefined>> = {},
+): RuntimeConfig {
+  return parseRuntimeConfig({ ...process.env, ...overrides });
+}
+
+/** The process environment, for code outside src/config that passes it on (the CLI). */
+export function processEnvironment(): Readonly<Record<string, string | undefined>> {
+  return process.env;
+}
