@@ -1,0 +1,152 @@
+/**
+ * The HTTP listener: Fastify with the route table, the Origin/Host guard,
+ * CORS, body limits, request ids, and one HTTP error translator.
+ * MCP endpoints answer errors as JSON-RPC; everything else as JSON.
+ */
+import crypto from 'node:crypto';
+import Fastify, { LogController } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
+import { errorResponse } from '../mcp/json-rpc.ts';
+import { GatewayError, toGatewayError } from '../shared/errors.ts';
+import type { OriginGuard } from './origin-guard.ts';
+
+export const MCP_ROUTE = '/:workspaceId/:serverId/mcp';
+const MCP_METHODS = 'GET, POST, DELETE, OPTIONS';
+const MCP_REQUEST_HEADERS =
+  'authorization, content-type, accept, last-event-id, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name';
+const MCP_EXPOSED_HEADERS = 'mcp-session-id, mcp-protocol-version, www-authenticate';
+
+export interface AppOptions {
+  logger: FastifyBaseLogger;
+  bodyLimit: number;
+  originGuard: OriginGuard;
+  mcpHandler: (
+    request: FastifyRequest<{ Params: { workspaceId: string; serverId: string } }>,
+    reply: FastifyReply,
+  ) => Promise<void>;
+  isReady: () => Promise<boolean>;
+}
+
+function isMcpPath(url: string): boolean {
+  return /^\/[^/]+\/[^/]+\/mcp(\?|$)/.test(url);
+}
+
+function fromFastifyError(error: FastifyError): GatewayError {
+  if (error instanceof GatewayError) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatewayError(
+        'payload_too_large',
+        `Payload Too Large: the body exceeds ${error.message.match(/\d+/)?.[0] ?? 'the configured'} bytes.`,
+      );
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new GatewayError('unsupported_media_type');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new GatewayError('parse_error', 'The body is empty.');
+    default:
+      if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500)
+        return new GatewayError('bad_request', error.message);
+      return toGatewayError(error);
+  }
+}
+
+function setCors(request: FastifyRequest, reply: FastifyReply, guard: OriginGuard): void {
+  const origin = request.headers.origin;
+  if (origin === undefined || !guard.allows(origin)) return;
+  reply.header('access-control-allow-origin', origin);
+  reply.header('vary', 'Origin');
+  reply.header('access-control-expose-headers', MCP_EXPOSED_HEADERS);
+}
+
+export function createApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    // One wide record per MCP message replaces per-request access logs.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit,
+    exposeHeadRoutes: false,
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  // Bodies stay raw bytes: the MCP layer parses the envelope itself and may forward the bytes as they are.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const failure = fromFastifyError(error);
+    if (failure.code === 'internal') request.log.error({ err: error }, 'unhandled error');
+    void reply.headers(failure.headers ?? {});
+    if (isMcpPath(request.url)) {
+      return reply
+        .code(failure.status)
+        .type('application/json')
+        .send(
+          errorResponse(null, {
+            code: failure.rpcCode,
+            message: failure.message,
+            data: { reason: failure.code },
+          }),
+        );
+    }
+    return reply.code(failure.status).send({ error: failure.code, message: failure.message });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: 'not_found',
+      message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
+    }),
+  );
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (!isMcpPath(request.url)) return;
+    options.originGuard.check(request.headers.origin, request.headers.host);
+    setCors(request, reply, options.originGuard);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = await options.isReady().catch(() => false);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready' });
+  });
+
+  app.route({ method: ['GET', 'POST', 'DELETE'], url: MCP_ROUTE, handler: options.mcpHandler });
+  app.route({
+    method: 'OPTIONS',
+    url: MCP_ROUTE,
+    handler: async (request, reply) => {
+      reply.header('allow', MCP_METHODS);
+      if (
+        request.headers.origin !== undefined &&
+        options.originGuard.allows(request.headers.origin)
+      ) {
+        reply.header('access-control-allow-methods', MCP_METHODS);
+        reply.header(
+          'access-control-allow-headers',
+          request.headers['access-control-request-headers'] ?? MCP_REQUEST_HEADERS,
+        );
+        reply.header('access-control-max-age', '600');
+      }
+      return reply.code(204).send();
+    },
+  });
+  app.route({
+    method: ['HEAD', 'PUT', 'PATCH'],
+    url: MCP_ROUTE,
+    handler: async () => {
+      throw new GatewayError('method_not_allowed', `Method Not Allowed: use ${MCP_METHODS}.`, {
+        headers: { allow: MCP_METHODS },
+      });
+    },
+  });
+  return app;
+}

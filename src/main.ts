@@ -1,0 +1,143 @@
+/**
+ * The composition root: the only place where adapters are chosen, parts are
+ * wired together and side effects start (HOUSE_STYLE rule 3).
+ */
+import pino from 'pino';
+import type { Logger } from 'pino';
+import { createApiKeyIndex } from './auth/resource/api-keys.ts';
+import { applyConfig } from './config/apply-config.ts';
+import { loadConfigFile } from './config/load-config-file.ts';
+import type { RuntimeConfig } from './config/runtime-config.ts';
+import { loadOrCreateSecretKey } from './config/secret-key.ts';
+import { createApp } from './ingress/create-app.ts';
+import { createOriginGuard } from './ingress/origin-guard.ts';
+import { createRouteTable } from './ingress/route-table.ts';
+import { createStreamHub } from './mcp/legacy/stream-hub.ts';
+import { createMcpEndpoint } from './mcp/mcp-endpoint.ts';
+import { createPendingClientRequests } from './session/client-requests.ts';
+import { createLegacySessions, createMemoryRevocations } from './session/legacy-session.ts';
+import { createSealedBox } from './session/sealed-box.ts';
+import { createUpstreamSessionPool } from './session/upstream-sessions.ts';
+import { createStore } from './store/create-store.ts';
+import { storeOptionsFromConfig } from './store/store-options.ts';
+import { createRecordWriter } from './telemetry/record-writer.ts';
+import { createEraCache } from './upstream/era-cache.ts';
+import { createAddressGuard } from './upstream/ssrf-guard.ts';
+import { createUpstreamRegistry } from './upstream/upstream-registry.ts';
+
+export interface Gateway {
+  /** Base URL the gateway listens on (the public URL may differ behind a proxy). */
+  readonly url: string;
+  readonly publicUrl: string;
+  readonly logger: Logger;
+  /** Re-reads servers and API keys from the store (after `apply`). */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: RuntimeConfig;
+  /** Environment that `*_env` references in the declarative config resolve against. */
+  env?: Readonly<Record<string, string | undefined>>;
+  logger?: Logger;
+}
+
+const UPSTREAM_SESSION_IDLE_MS = 10 * 60_000;
+const ERA_HORIZON_MS = 10 * 60_000;
+
+export async function startGateway(options: StartOptions): Promise<Gateway> {
+  const { config } = options;
+  const env = options.env ?? {};
+  const logger =
+    options.logger ?? pino({ level: config.logLevel, base: { service: 'portcullis' } });
+
+  const secretKey = await loadOrCreateSecretKey(config, (message) => logger.warn(message));
+  const guard = createAddressGuard(config.upstreamAllowPrivate);
+  if (guard.opensPrivateRanges) {
+    logger.warn(
+      { allow: config.upstreamAllowPrivate },
+      'SSRF guard: private/loopback upstream addresses are allowlisted (PORTCULLIS_UPSTREAM_ALLOW_PRIVATE); use this only for local development or trusted networks',
+    );
+  }
+  const originGuard = createOriginGuard(config.publicUrl, config.allowedOrigins);
+  if (originGuard.isOpen)
+    logger.warn(
+      'PORTCULLIS_ALLOWED_ORIGINS contains "*": any browser origin may call MCP endpoints',
+    );
+
+  const store = await createStore(storeOptionsFromConfig(config));
+  await store.migrate();
+  if (config.configFile !== undefined) {
+    const declared = await loadConfigFile(config.configFile);
+    const summary = await applyConfig(store, declared, env);
+    logger.info({ file: config.configFile, summary }, 'applied declarative config');
+  }
+
+  const routes = createRouteTable();
+  const apiKeys = createApiKeyIndex();
+  const reload = async (): Promise<void> => {
+    await Promise.all([routes.reload(store), apiKeys.reload(store)]);
+  };
+  await reload();
+
+  const records = createRecordWriter({ store, queueSize: config.recordQueueSize, logger });
+  const upstreams = createUpstreamRegistry(guard);
+  const pendingClientRequests = createPendingClientRequests(config.clientRequestTimeoutMs);
+  const streamHub = createStreamHub();
+  const mcpHandler = createMcpEndpoint({
+    sessions: createLegacySessions(
+      createSealedBox(secretKey),
+      createMemoryRevocations(),
+      config.sessionTtlSeconds,
+    ),
+    upstreamSessions: createUpstreamSessionPool({
+      idleMs: UPSTREAM_SESSION_IDLE_MS,
+      maxEntries: 10_000,
+    }),
+    pendingClientRequests,
+    streamHub,
+    eraCache: createEraCache(ERA_HORIZON_MS),
+    log: logger,
+    routes,
+    apiKeys,
+    upstreams,
+    records: config.records ? records : { write: () => undefined },
+    defaultTimeoutMs: config.upstreamTimeoutMs,
+  });
+
+  let closing = false;
+  const app = createApp({
+    logger,
+    bodyLimit: config.bodyLimit,
+    originGuard,
+    mcpHandler,
+    isReady: async () => {
+      if (closing) return false;
+      await store.ping();
+      return true;
+    },
+  });
+  const address = await app.listen({ host: config.host, port: config.port });
+  logger.info({ url: address, publicUrl: config.publicUrl }, 'portcullis is listening');
+
+  return {
+    url: address,
+    publicUrl: config.publicUrl,
+    logger,
+    reload,
+    async close() {
+      if (closing) return;
+      closing = true;
+      // Long-lived streams never finish by themselves: end them after the grace period.
+      streamHub.closeAll();
+      const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
+      force.unref();
+      await app.close();
+      clearTimeout(force);
+      pendingClientRequests.clear();
+      await upstreams.closeAll();
+      await records.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * Legacy-era POST: one message (or a 2025-03-26 batch) on an existing
+ * session, relayed to the session's upstream session.
+ */
+import { GatewayError } from '../../shared/errors.ts';
+import type { LegacySession } from '../../session/legacy-session.ts';
+import { isLegacyVersion } from '../../session/protocol-version.ts';
+import { fromClientRequestId, fromUpstreamId, toUpstreamId } from '../id-mapping.ts';
+import { isNotification, isRequest, isResponse } from '../json-rpc.ts';
+import type {
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+} from '../json-rpc.ts';
+import { header } from '../mcp-call.ts';
+import type { McpCall, McpDeps } from '../mcp-call.ts';
+import { gatewayErrorResponse, recordAnswer, sendAccepted, sendJson } from '../reply.ts';
+import { openSseStream } from '../sse-writer.ts';
+import { mapForSession, pendingKey } from './relay.ts';
+import { currentUpstreamSessionId, sendToUpstreamSession } from './upstream-binding.ts';
+
+/** Opens the session named by Mcp-Session-Id, or explains why not. */
+export function requireSession(
+  call: McpCall,
+  deps: McpDeps,
+): { id: string; session: LegacySession } {
+  const id = header(call.request, 'mcp-session-id');
+  if (id === undefined || id === '')
+    throw new GatewayError(
+      'missing_session',
+      'Bad Request: Mcp-Session-Id header is required; send initialize first.',
+    );
+  const session = deps.sessions.open(id, call.server.workspaceId, call.server.id);
+  // A session presented by another principal is reported as unknown, never as someone else's.
+  if (session === undefined || session.pid !== call.principal.id)
+    throw new GatewayError('session_not_found', 'Session not found; initialize again.');
+  const version = header(call.request, 'mcp-protocol-version');
+  if (version !== undefined && !isLegacyVersion(version)) {
+    throw new GatewayError(
+      'unsupported_protocol_version',
+      `Unsupported MCP-Protocol-Version: ${version}.`,
+      { data: { supported: [session.ver], requested: version } },
+    );
+  }
+  call.record.protocolVersion = session.ver;
+  return { id, session };
+}
+
+async function forwardNotification(
+  call: McpCall,
+  deps: McpDeps,
+  session: LegacySession,
+  message: JsonRpcNotification,
+  sessionHeader: Record<string, string>,
+): Promise<void> {
+  // The gateway sent notifications/initialized itself when it opened the upstream session.
+  if (message.method === 'notifications/initialized')
+    return sendAccepted(call.reply, call.record, sessionHeader);
+  let outgoing: JsonRpcNotification = message;
+  if (
+    message.method === 'notifications/cancelled' &&
+    message.params &&
+    (typeof message.params.requestId === 'string' || typeof message.params.requestId === 'number')
+  ) {
+    outgoing = {
+      ...message,
+      params: { ...message.params, requestId: toUpstreamId(session.tag, message.params.requestId) },
+    };
+  }
+  const { outcome } = await sendToUpstreamSession(call, deps, session, outgoing);
+  if (outcome.kind === 'stream') for await (const _ of outcome.messages) break;
+  sendAccepted(call.reply, call.record, sessionHeader);
+}
+
+async function forwardClientAnswer(
+  call: McpCall,
+  deps: McpDeps,
+  session: LegacySession,
+  message: JsonRpcResponse,
+  sessionHeader: Record<string, string>,
+): Promise<void> {
+  const upstreamId = fromClientRequestId(message.id);
+  if (upstreamId === undefined)
+    throw new GatewayError(
+      'invalid_message',
+      'This response does not answer any request the server sent.',
+    );
+  call.record.method = '(response)';
+  // A late answer to a request that already timed out is dropped: the upstream got an error instead.
+  if (
+    !deps.pendingClientRequests.settle(
+      pendingKey(currentUpstreamSessionId(deps, session), upstreamId),
+    )
+  ) {
+    return sendAccepted(call.reply, call.record, sessionHeader);
+  }
+  const { outcome } = await sendToUpstreamSession(call, deps, session, {
+    ...message,
+    id: upstreamId,
+  });
+  if (outcome.kind === 'stream') for await (const _ of outcome.messages) break;
+  sendAccepted(call.reply, call.record, sessionHeader);
+}
+
+async function forwardRequest(
+  call: McpCall,
+  deps: McpDeps,
+  session: LegacySession,
+  message: JsonRpcRequest,
+  sessionHeader: Record<string, string>,
+): Promise<void> {
+  const started = performance.now();
+  const { outcome, upstreamSessionId } = await sendToUpstreamSession(call, deps, session, {
+    ...message,
+    id: toUpstreamId(session.tag, message.id),
+  });
+  if (outcome.kind === 'accepted')
+    throw new GatewayError(
+      'upstream_protocol_error',
+      `The upstream ${call.serverKey} accepted a request without answering it.`,
+    );
+  if (outcome.kind === 'json') {
+    call.record.upstreamLatencyMs = performance.now() - started;
+    const mapped = isResponse(outcome.message)
+      ? fromUpstreamId(session.tag, outcome.message.id)
+      : undefined;
+    if (mapped === undefined)
+      throw new GatewayError(
+        'upstream_protocol_error',
+        `The upstream ${call.serverKey} answered with a mismatched id.`,
+      );
+    return sendJson(
+      call.reply,
+      call.record,
+      outcome.status,
+      { ...outcome.message, id: mapped },
+      sessionHeader,
+    );
+  }
+
+  call.reply.hijack();
+  const sse = openSseStream(call.reply.raw, 200, sessionHeader);
+  let answered = false;
+  let sawEventId = false;
+  try {
+    const iterator = outcome.messages[Symbol.asyncIterator]();
+    const gone = sse.done.then(() => ({ done: true as const, value: undefined }));
+    for (;;) {
+      const next = await Promise.race([iterator.next(), gone]);
+      if (next.done) break;
+      const { message: upstreamMessage, eventId, retry } = next.value;
+      if (eventId !== undefined) sawEventId = true;
+      if (upstreamMessage === null) {
+        sse.send(null, eventId, retry);
+        continue;
+      }
+      const mapped = mapForSession(
+        deps,
+        call.upstream,
+        session,
+        upstreamSessionId,
+        upstreamMessage,
+        call.timeoutMs,
+      );
+      if (mapped === undefined) continue;
+      sse.send(mapped, eventId, retry);
+      if (isResponse(mapped) && mapped.id === message.id) {
+        answered = true;
+        call.record.upstreamLatencyMs = performance.now() - started;
+        recordAnswer(call.record, mapped);
+        break;
+      }
+    }
+    if (sse.closed) await iterator.return?.();
+  } catch (error) {
+    if (!answered && !sse.closed) {
+      const failure =
+        error instanceof GatewayError
+          ? error
+          : new GatewayError('upstream_unavailable', undefined, { cause: error });
+      const response = gatewayErrorResponse(message.id, failure);
+      sse.send(response);
+      recordAnswer(call.record, response);
+      call.record.errorMessage = failure.code;
+      answered = true;
+    }
+  }
+  // An upstream that closed the stream after an event id expects the client
+  // to resume with GET + Last-Event-ID (SEP-1699 polling); otherwise the
+  // request would be left unanswered, so the client gets an error.
+  if (!answered && !sse.closed && !sawEventId) {
+    const failure = new GatewayError(
+      'upstream_unavailable',
+      `The upstream ${call.serverKey} ended the stream without answering.`,
+    );
+    const response = gatewayErrorResponse(message.id, failure);
+    sse.send(response);
+    recordAnswer(call.record, response);
+  }
+  call.record.httpStatus = 200;
+  call.record.bytesOut = sse.bytesWritten();
+  sse.end();
+}
+
+export async function handleLegacyMessage(
+  call: McpCall,
+  deps: McpDeps,
+  message: JsonRpcMessage,
+): Promise<void> {
+  const { id, session } = requireSession(call, deps);
+  const sessionHeader = { 'mcp-session-id': id };
+  if (session.uera !== 'legacy')
+    throw new GatewayError(
+      'unsupported_transport',
+      'This upstream speaks only the 2026-07-28 protocol; bridging legacy sessions to it is not available yet.',
+    );
+  if (isRequest(message)) return forwardRequest(call, deps, session, message, sessionHeader);
+  if (isNotification(message))
+    return forwardNotification(call, deps, session, message, sessionHeader);
+  return forwardClientAnswer(call, deps, session, message, sessionHeader);
+}
+
+/** 2025-03-26 batches: each element handled in order, answers collected into one JSON array. */
+export async function handleLegacyBatch(
+  call: McpCall,
+  deps: McpDeps,
+  messages: JsonRpcMessage[],
+): Promise<void> {
+  const { id, session } = requireSession(call, deps);
+  if (session.ver !== '2025-03-26') throw new GatewayError('batch_not_allowed');
+  const outgoing = messages.map((message) => {
+    if (isRequest(message)) return { ...message, id: toUpstreamId(session.tag, message.id) };
+    if (isResponse(message)) {
+      const upstreamId = fromClientRequestId(message.id);
+      if (upstreamId === undefined)
+        throw new GatewayError(
+          'invalid_message',
+          'A response in the batch does not answer any request the server sent.',
+        );
+      deps.pendingClientRequests.settle(
+        pendingKey(currentUpstreamSessionId(deps, session), upstreamId),
+      );
+      return { ...message, id: upstreamId };
+    }
+    return message;
+  });
+  const { outcome, upstreamSessionId } = await sendToUpstreamSession(call, deps, session, outgoing);
+  const answers: JsonRpcMessage[] = [];
+  const collect = (value: unknown): void => {
+    for (const item of Array.isArray(value)
+      ? (value as JsonRpcMessage[])
+      : [value as JsonRpcMessage]) {
+      const mapped = mapForSession(
+        deps,
+        call.upstream,
+        session,
+        upstreamSessionId,
+        item,
+        call.timeoutMs,
+      );
+      if (mapped !== undefined && isResponse(mapped)) answers.push(mapped);
+    }
+  };
+  if (outcome.kind === 'json') collect(outcome.message);
+  if (outcome.kind === 'stream')
+    for await (const item of outcome.messages) if (item.message) collect(item.message);
+  if (answers.length === 0) return sendAccepted(call.reply, call.record, { 'mcp-session-id': id });
+  sendJson(call.reply, call.record, 200, answers, { 'mcp-session-id': id });
+}

@@ -1,0 +1,78 @@
+/**
+ * The JSON-RPC wire translator: every error leaving the MCP endpoint is
+ * formatted here, from a GatewayError or from an upstream's own error.
+ */
+import type { FastifyReply } from 'fastify';
+import type { GatewayError} from '../shared/errors.ts';
+import { toGatewayError } from '../shared/errors.ts';
+import type { RequestRecord } from '../telemetry/request-record.ts';
+import { errorResponse } from './json-rpc.ts';
+import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from './json-rpc.ts';
+
+export function gatewayErrorResponse(id: JsonRpcId | null, error: GatewayError): JsonRpcResponse {
+  return errorResponse(id, {
+    code: error.rpcCode,
+    message: error.message,
+    data: { reason: error.code, retryable: error.retryable, ...error.data },
+  });
+}
+
+/** Notes the outcome of a JSON-RPC answer on the record. */
+export function recordAnswer(
+  record: RequestRecord,
+  message: JsonRpcMessage | JsonRpcMessage[] | null,
+): void {
+  if (message === null || Array.isArray(message)) return;
+  if ('error' in message && message.error && typeof message.error === 'object') {
+    const error = message.error as { code?: unknown; message?: unknown };
+    record.status = 'error';
+    record.errorCode = typeof error.code === 'number' ? error.code : null;
+    if (record.errorMessage === null && typeof error.message === 'string')
+      record.errorMessage = error.message.slice(0, 200);
+  }
+}
+
+export function sendJson(
+  reply: FastifyReply,
+  record: RequestRecord,
+  status: number,
+  message: JsonRpcMessage | JsonRpcMessage[],
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(message);
+  recordAnswer(record, message);
+  record.httpStatus = status;
+  record.bytesOut = Buffer.byteLength(text);
+  void reply.code(status).headers(headers).type('application/json').send(text);
+}
+
+export function sendAccepted(
+  reply: FastifyReply,
+  record: RequestRecord,
+  headers: Record<string, string> = {},
+): void {
+  record.httpStatus = 202;
+  void reply.code(202).headers(headers).send();
+}
+
+/**
+ * Answers a failure. With a request id the client gets a JSON-RPC error for
+ * that request; without one (envelope-level failures) the HTTP status says
+ * what went wrong and the body is a JSON-RPC error with a null id.
+ */
+export function sendError(
+  reply: FastifyReply,
+  record: RequestRecord,
+  thrown: unknown,
+  id: JsonRpcId | null = null,
+): void {
+  const error = toGatewayError(thrown);
+  record.status = 'error';
+  record.errorMessage = error.code;
+  record.errorCode = error.rpcCode;
+  if (reply.sent || reply.raw.headersSent) return;
+  const status = id === null || error.code.startsWith('upstream_') === false ? error.status : 200;
+  sendJson(reply, record, status, gatewayErrorResponse(id, error), error.headers);
+  record.status = 'error';
+  record.errorMessage = error.code;
+}

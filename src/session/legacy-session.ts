@@ -1,0 +1,91 @@
+/**
+ * Legacy-era (2025) sessions as sealed, self-describing Mcp-Session-Id
+ * values: everything an instance needs to continue the session travels in
+ * the id, so any instance can serve any request without sticky routing.
+ * Terminated sessions are remembered in a revocation list until they expire.
+ */
+import crypto from 'node:crypto';
+import type { JsonObject } from '../mcp/json-rpc.ts';
+import type { SealedBox } from './sealed-box.ts';
+
+export interface LegacySession {
+  v: 1;
+  /** Workspace and server the session is bound to. */
+  ws: string;
+  srv: string;
+  /** Principal the session is bound to; every request must present the same one. */
+  pid: string;
+  /** Negotiated protocol version. */
+  ver: string;
+  /** Client capabilities declared at initialize, mirrored upstream. */
+  caps: JsonObject;
+  /** Client info declared at initialize (name, version), for records and for re-opening upstream sessions. */
+  ci: JsonObject | null;
+  /** Namespace for upstream request ids (see mcp/id-mapping.ts). */
+  tag: string;
+  /** Upstream session id (legacy upstream that minted one), else null. */
+  usid: string | null;
+  /** Era spoken toward the upstream. */
+  uera: 'legacy' | 'modern';
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+const PURPOSE = 'mcp-session';
+
+export interface SessionRevocations {
+  revoke(tag: string, expiresAt: number): void;
+  isRevoked(tag: string): boolean;
+}
+
+/** In-memory revocation list (one instance); a shared one comes with Redis. */
+export function createMemoryRevocations(): SessionRevocations {
+  const revoked = new Map<string, number>();
+  let sweeps = 0;
+  return {
+    revoke(tag, expiresAt) {
+      revoked.set(tag, expiresAt);
+      if (++sweeps % 256 === 0) {
+        const now = Date.now() / 1000;
+        for (const [key, exp] of revoked) if (exp < now) revoked.delete(key);
+      }
+    },
+    isRevoked: (tag) => revoked.has(tag),
+  };
+}
+
+export interface LegacySessions {
+  mint(fields: Omit<LegacySession, 'v' | 'tag' | 'exp'>): { id: string; session: LegacySession };
+  /** Opens an id; undefined when it is forged, expired, revoked or for another endpoint. */
+  open(id: string, ws: string, srv: string): LegacySession | undefined;
+  terminate(session: LegacySession): void;
+}
+
+export function createLegacySessions(
+  box: SealedBox,
+  revocations: SessionRevocations,
+  ttlSeconds: number,
+): LegacySessions {
+  return {
+    mint(fields) {
+      const session: LegacySession = {
+        v: 1,
+        ...fields,
+        tag: crypto.randomBytes(9).toString('base64url'),
+        exp: Math.floor(Date.now() / 1000) + ttlSeconds,
+      };
+      return { id: box.seal(PURPOSE, session), session };
+    },
+    open(id, ws, srv) {
+      const session = box.open<LegacySession>(PURPOSE, id);
+      if (session?.v !== 1) return undefined;
+      if (session.ws !== ws || session.srv !== srv) return undefined;
+      if (session.exp < Date.now() / 1000) return undefined;
+      if (revocations.isRevoked(session.tag)) return undefined;
+      return session;
+    },
+    terminate(session) {
+      revocations.revoke(session.tag, session.exp);
+    },
+  };
+}

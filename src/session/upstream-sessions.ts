@@ -1,0 +1,123 @@
+/**
+ * Live legacy upstream sessions, reused across downstream sessions.
+ *
+ * Claude re-initializes before nearly every tool call. A downstream
+ * `initialize` is answered from a live upstream session opened earlier for
+ * the same principal, server, protocol version and client capabilities, so
+ * it costs no upstream round trip. Reuse never crosses principals or
+ * capability sets: server→client requests and notifications stay with the
+ * client that could receive them.
+ *
+ * When an upstream forgets a session (404), the next request opens a fresh
+ * one and records the replacement, so downstream sessions that carry the old
+ * id in their sealed token keep working.
+ */
+import crypto from 'node:crypto';
+import type { JsonObject } from '../mcp/json-rpc.ts';
+
+export interface UpstreamSession {
+  /** The upstream's Mcp-Session-Id; null when the upstream is stateless. */
+  sessionId: string | null;
+  protocolVersion: string;
+  /** The upstream's InitializeResult, replayed for reused sessions. */
+  result: JsonObject;
+}
+
+export interface UpstreamSessionPool {
+  /** Returns a live session for `key`, creating it (once, even under concurrency) when none is live. */
+  acquire(
+    key: string,
+    create: () => Promise<UpstreamSession>,
+  ): Promise<{ session: UpstreamSession; reused: boolean }>;
+  /** Forgets a session the upstream no longer knows. */
+  evict(key: string, sessionId: string | null): void;
+  /** Latest replacement of an upstream session id that has been re-created. */
+  resolve(sessionId: string): string;
+  replace(oldSessionId: string, newSessionId: string): void;
+  /** Sessions still open, for shutdown. */
+  drain(): UpstreamSession[];
+}
+
+export function upstreamSessionKey(parts: {
+  serverKey: string;
+  principalId: string;
+  protocolVersion: string;
+  capabilities: unknown;
+  clientInfo: unknown;
+}): string {
+  const fingerprint = crypto
+    .createHash('sha256')
+    .update(JSON.stringify([parts.capabilities ?? {}, parts.clientInfo ?? null]))
+    .digest('base64url')
+    .slice(0, 22);
+  return `${parts.serverKey}|${parts.principalId}|${parts.protocolVersion}|${fingerprint}`;
+}
+
+interface Entry {
+  session: UpstreamSession;
+  lastUsed: number;
+}
+
+export function createUpstreamSessionPool(options: {
+  idleMs: number;
+  maxEntries: number;
+}): UpstreamSessionPool {
+  const live = new Map<string, Entry>();
+  const inflight = new Map<string, Promise<UpstreamSession>>();
+  const replacements = new Map<string, string>();
+
+  const expire = (now: number): void => {
+    for (const [key, entry] of live) if (now - entry.lastUsed > options.idleMs) live.delete(key);
+    while (live.size > options.maxEntries) {
+      const oldest = live.keys().next().value;
+      if (oldest === undefined) break;
+      live.delete(oldest);
+    }
+  };
+
+  return {
+    async acquire(key, create) {
+      const now = Date.now();
+      const entry = live.get(key);
+      if (entry && now - entry.lastUsed <= options.idleMs) {
+        entry.lastUsed = now;
+        return { session: entry.session, reused: true };
+      }
+      let pending = inflight.get(key);
+      if (pending === undefined) {
+        pending = create().finally(() => inflight.delete(key));
+        inflight.set(key, pending);
+        const session = await pending;
+        expire(now);
+        live.set(key, { session, lastUsed: Date.now() });
+        return { session, reused: false };
+      }
+      return { session: await pending, reused: true };
+    },
+    evict(key, sessionId) {
+      const entry = live.get(key);
+      if (entry && entry.session.sessionId === sessionId) live.delete(key);
+    },
+    resolve(sessionId) {
+      let current = sessionId;
+      for (let hops = 0; hops < 8; hops++) {
+        const next = replacements.get(current);
+        if (next === undefined) return current;
+        current = next;
+      }
+      return current;
+    },
+    replace(oldSessionId, newSessionId) {
+      replacements.set(oldSessionId, newSessionId);
+      if (replacements.size > 100_000) {
+        const oldest = replacements.keys().next().value;
+        if (oldest !== undefined) replacements.delete(oldest);
+      }
+    },
+    drain() {
+      const sessions = [...live.values()].map((entry) => entry.session);
+      live.clear();
+      return sessions;
+    },
+  };
+}

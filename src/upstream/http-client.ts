@@ -1,0 +1,153 @@
+/**
+ * HTTP exchanges with one upstream origin over an undici Pool (never global
+ * fetch on the hot path: 4–5× the throughput, a fifth of the p99).
+ * Faults become GatewayErrors with the upstream_* codes, so every caller
+ * answers them the same way.
+ */
+import net from 'node:net';
+import { Pool, errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
+import { GatewayError } from '../shared/errors.ts';
+import type { AddressGuard } from './ssrf-guard.ts';
+
+export type ReplyBody = Dispatcher.ResponseData['body'];
+
+export interface UpstreamReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** `application/json`, `text/event-stream`, or anything else the upstream sent. */
+  contentType: string;
+  body: ReplyBody;
+}
+
+export interface HttpExchange {
+  method: 'GET' | 'POST' | 'DELETE';
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  /** Time allowed until response headers arrive. */
+  timeoutMs: number;
+  /** Time allowed between body chunks (SSE keeps flowing for as long as events arrive). */
+  bodyTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpClient {
+  readonly url: URL;
+  exchange(request: HttpExchange): Promise<UpstreamReply>;
+  close(): Promise<void>;
+}
+
+function headerValue(value: string | string[] | undefined): string {
+  if (value === undefined) return '';
+  return Array.isArray(value) ? (value[0] ?? '') : value;
+}
+
+export function describeUpstreamFailure(error: unknown, url: URL, timeoutMs: number): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const cause = error as { code?: string; name?: string; message?: string; cause?: unknown };
+  if (cause.cause instanceof GatewayError) return cause.cause;
+  if (
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    error instanceof undiciErrors.ConnectTimeoutError ||
+    cause.name === 'TimeoutError'
+  ) {
+    return new GatewayError(
+      'upstream_timeout',
+      `The upstream ${url.host} did not answer within ${timeoutMs} ms.`,
+      { cause: error },
+    );
+  }
+  if (cause.name === 'AbortError' || error instanceof undiciErrors.RequestAbortedError) {
+    return new GatewayError('upstream_unavailable', 'The upstream request was cancelled.', {
+      cause: error,
+    });
+  }
+  const code = cause.code ?? '';
+  const what =
+    code === 'ECONNREFUSED'
+      ? 'refused the connection'
+      : code === 'ENOTFOUND'
+        ? 'could not be resolved'
+        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+          ? 'closed the connection'
+          : `failed (${code || cause.message || 'unknown error'})`;
+  return new GatewayError('upstream_unavailable', `The upstream ${url.host} ${what}.`, {
+    cause: error,
+  });
+}
+
+export function createHttpClient(url: string, guard: AddressGuard): HttpClient {
+  const target = new URL(url);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new GatewayError('bad_request', `Upstream URL must be http or https: ${url}`);
+  }
+  const literal = target.hostname.replace(/^\[|\]$/g, '');
+  if (net.isIP(literal) !== 0) guard.check(literal);
+
+  const pool = new Pool(target.origin, {
+    connections: 256,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    connect: { lookup: guard.lookup, timeout: 10_000 },
+  });
+  const path = `${target.pathname}${target.search}`;
+
+  return {
+    url: target,
+    async exchange(request) {
+      try {
+        const response = await pool.request({
+          method: request.method,
+          path,
+          headers: request.headers,
+          body: request.body ?? null,
+          headersTimeout: request.timeoutMs,
+          bodyTimeout: request.bodyTimeoutMs ?? request.timeoutMs,
+          signal: request.signal,
+        });
+        const contentType = headerValue(response.headers['content-type'])
+          .split(';')[0]!
+          .trim()
+          .toLowerCase();
+        return {
+          status: response.statusCode,
+          headers: response.headers,
+          contentType,
+          body: response.body,
+        };
+      } catch (error) {
+        throw describeUpstreamFailure(error, target, request.timeoutMs);
+      }
+    },
+    close: () => pool.close(),
+  };
+}
+
+/**
+ * Releases a reply body we will not read. Destroying an undici body emits an
+ * 'error' event, so a listener must be in place first.
+ */
+export function discard(body: ReplyBody): void {
+  if (body.destroyed) return;
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/** Reads a whole reply body as text, bounded by `limit` bytes. */
+export async function readBody(body: ReplyBody, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      discard(body);
+      throw new GatewayError(
+        'upstream_protocol_error',
+        `The upstream response is larger than ${limit} bytes.`,
+      );
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,217 @@
+/**
+ * Streamable HTTP upstream (both eras) on an undici Pool.
+ */
+import { GatewayError } from '../shared/errors.ts';
+import { toMessage } from '../mcp/json-rpc.ts';
+import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
+import { createHttpClient, discard, readBody } from './http-client.ts';
+import type { HttpClient, ReplyBody } from './http-client.ts';
+import { parseSse } from './sse-parser.ts';
+import type { AddressGuard } from './ssrf-guard.ts';
+import type { StreamedMessage, Upstream, UpstreamCall, UpstreamOutcome } from './upstream.ts';
+
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function callHeaders(call: UpstreamCall, accept: string): Record<string, string> {
+  const headers: Record<string, string> = { accept, ...call.headers };
+  if (call.sessionId) headers['mcp-session-id'] = call.sessionId;
+  if (call.protocolVersion) headers['mcp-protocol-version'] = call.protocolVersion;
+  return headers;
+}
+
+function parseMessage(text: string, serverKey: string): JsonRpcMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new GatewayError(
+      'upstream_protocol_error',
+      `The upstream ${serverKey} sent a body that is not JSON.`,
+    );
+  }
+  try {
+    return toMessage(value);
+  } catch {
+    throw new GatewayError(
+      'upstream_protocol_error',
+      `The upstream ${serverKey} sent JSON that is not a JSON-RPC message.`,
+    );
+  }
+}
+
+async function* streamMessages(
+  body: ReplyBody,
+  serverKey: string,
+): AsyncGenerator<StreamedMessage> {
+  try {
+    for await (const event of parseSse(body as AsyncIterable<Buffer>)) {
+      if (event.event !== 'message') continue;
+      const message = event.data === '' ? null : parseMessage(event.data, serverKey);
+      yield { message, eventId: event.id, retry: event.retry };
+    }
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError('upstream_unavailable', `The upstream ${serverKey} stream broke off.`, {
+      cause: error,
+    });
+  } finally {
+    discard(body);
+  }
+}
+
+/** Non-2xx answers without a JSON-RPC body become gateway errors naming the status. */
+async function failureFor(
+  status: number,
+  body: ReplyBody,
+  serverKey: string,
+): Promise<GatewayError> {
+  let detail = '';
+  try {
+    detail = (await readBody(body, 4096)).slice(0, 200);
+  } catch {
+    /* the status is enough */
+  }
+  const code = status >= 500 ? 'upstream_error' : 'upstream_protocol_error';
+  return new GatewayError(
+    code,
+    `The upstream ${serverKey} answered HTTP ${status}${detail ? `: ${detail}` : ''}.`,
+  );
+}
+
+export function createStreamableHttpUpstream(
+  serverKey: string,
+  url: string,
+  guard: AddressGuard,
+): Upstream {
+  const client: HttpClient = createHttpClient(url, guard);
+
+  return {
+    serverKey,
+    async post(message, call): Promise<UpstreamOutcome> {
+      const text = JSON.stringify(message);
+      const reply = await client.exchange({
+        method: 'POST',
+        headers: {
+          ...callHeaders(call, 'application/json, text/event-stream'),
+          'content-type': 'application/json',
+        },
+        body: text,
+        timeoutMs: call.timeoutMs,
+        ...(call.signal ? { signal: call.signal } : {}),
+      });
+      const sessionId = first(reply.headers['mcp-session-id']);
+      if (reply.status === 404 && call.sessionId) {
+        discard(reply.body);
+        return { kind: 'session-gone', status: 404 };
+      }
+      if (reply.status === 202 || reply.status === 204) {
+        discard(reply.body);
+        return { kind: 'accepted', status: reply.status, sessionId };
+      }
+      if (reply.contentType === 'text/event-stream' && reply.status < 300) {
+        return {
+          kind: 'stream',
+          status: reply.status,
+          sessionId,
+          messages: streamMessages(reply.body, serverKey),
+        };
+      }
+      if (reply.contentType === 'application/json') {
+        const bodyText = await readBody(reply.body, MAX_JSON_BYTES).catch((error: unknown) => {
+          throw error instanceof GatewayError
+            ? error
+            : new GatewayError(
+                'upstream_unavailable',
+                `The upstream ${serverKey} broke off its answer.`,
+                { cause: error },
+              );
+        });
+        if (bodyText.length === 0 && reply.status < 300)
+          return { kind: 'accepted', status: reply.status, sessionId };
+        let parsed: JsonRpcMessage;
+        try {
+          parsed = parseMessage(bodyText, serverKey);
+        } catch (error) {
+          if (reply.status >= 300)
+            throw new GatewayError(
+              reply.status >= 500 ? 'upstream_error' : 'upstream_protocol_error',
+              `The upstream ${serverKey} answered HTTP ${reply.status}.`,
+            );
+          throw error;
+        }
+        return {
+          kind: 'json',
+          status: reply.status,
+          sessionId,
+          message: parsed,
+          bytes: Buffer.byteLength(bodyText),
+        };
+      }
+      throw await failureFor(reply.status, reply.body, serverKey);
+    },
+
+    async listen(call) {
+      const reply = await client.exchange({
+        method: 'GET',
+        headers: callHeaders(call, 'text/event-stream'),
+        timeoutMs: call.timeoutMs,
+        bodyTimeoutMs: 0,
+        ...(call.signal ? { signal: call.signal } : {}),
+      });
+      if (reply.status === 405) {
+        discard(reply.body);
+        return null;
+      }
+      if (reply.status === 404 && call.sessionId) {
+        discard(reply.body);
+        throw new GatewayError(
+          'session_not_found',
+          'The upstream session has ended; initialize again.',
+        );
+      }
+      if (reply.status >= 300 || reply.contentType !== 'text/event-stream') {
+        throw await failureFor(reply.status, reply.body, serverKey);
+      }
+      return streamMessages(reply.body, serverKey);
+    },
+
+    async terminate(call) {
+      try {
+        const reply = await client.exchange({
+          method: 'DELETE',
+          headers: callHeaders(call, 'application/json, text/event-stream'),
+          timeoutMs: call.timeoutMs,
+        });
+        discard(reply.body);
+      } catch {
+        /* best effort: the upstream expires idle sessions itself */
+      }
+    },
+
+    async forward(body, call) {
+      const reply = await client.exchange({
+        method: 'POST',
+        headers: {
+          ...callHeaders(call, 'application/json, text/event-stream'),
+          'content-type': 'application/json',
+        },
+        body,
+        timeoutMs: call.timeoutMs,
+        bodyTimeoutMs: 0,
+        ...(call.signal ? { signal: call.signal } : {}),
+      });
+      return {
+        status: reply.status,
+        contentType: reply.contentType,
+        headers: reply.headers,
+        body: reply.body,
+      };
+    },
+
+    close: () => client.close(),
+  };
+}

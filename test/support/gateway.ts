@@ -1,0 +1,88 @@
+/**
+ * Starts a real gateway in-process for system tests: its own data dir, a
+ * declarative config file, an API key, and loopback upstreams allowlisted.
+ */
+import crypto from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import pino from 'pino';
+import { parseRuntimeConfig } from '../../src/config/runtime-config.ts';
+import { startGateway } from '../../src/main.ts';
+import type { Gateway } from '../../src/main.ts';
+
+export interface TestServer {
+  id: string;
+  transport?: 'http' | 'sse' | 'stdio';
+  url?: string;
+  command?: string;
+  args?: string[];
+  timeout_ms?: number;
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  /** Base URL, e.g. http://127.0.0.1:PORT */
+  url: string;
+  apiKey: string;
+  /** Full MCP endpoint URL of a server in the test workspace. */
+  endpoint(serverId: string, workspace?: string): string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(options: {
+  servers: TestServer[];
+  env?: Record<string, string>;
+  workspace?: string;
+}): Promise<TestGateway> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-test-'));
+  const workspace = options.workspace ?? 'acme';
+  const apiKey = `pcl_${crypto.randomBytes(32).toString('base64url')}`;
+  const configFile = path.join(dataDir, 'portcullis.yaml');
+  await writeFile(
+    configFile,
+    stringify({
+      users: [{ email: 'admin@acme.test' }],
+      workspaces: [
+        {
+          id: workspace,
+          name: 'Acme',
+          members: [{ email: 'admin@acme.test', role: 'owner' }],
+          servers: options.servers.map((server) => ({ transport: 'http', ...server })),
+        },
+      ],
+      api_keys: [{ name: 'test', user: 'admin@acme.test', workspace, key_env: 'TEST_API_KEY' }],
+    }),
+  );
+  const env = {
+    PORTCULLIS_HOST: '127.0.0.1',
+    PORTCULLIS_PORT: '0',
+    PORTCULLIS_DATA_DIR: dataDir,
+    PORTCULLIS_SECRET_KEY: crypto.randomBytes(32).toString('base64url'),
+    PORTCULLIS_CONFIG: configFile,
+    PORTCULLIS_UPSTREAM_ALLOW_PRIVATE: '127.0.0.0/8,::1',
+    PORTCULLIS_LOG_LEVEL: process.env.PORTCULLIS_TEST_LOG_LEVEL ?? 'silent',
+    TEST_API_KEY: apiKey,
+    ...options.env,
+  };
+  const config = parseRuntimeConfig(env);
+  const gateway = await startGateway({
+    config,
+    env,
+    logger: pino({ level: env.PORTCULLIS_LOG_LEVEL }),
+  });
+  const url = gateway.url;
+  return {
+    gateway,
+    url,
+    apiKey,
+    dataDir,
+    endpoint: (serverId, ws = workspace) => `${url}/${ws}/${serverId}/mcp`,
+    async close() {
+      await gateway.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
