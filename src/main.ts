@@ -17,7 +17,8 @@ import { createMcpEndpoint } from './mcp/mcp-endpoint.ts';
 import { createPendingClientRequests } from './session/client-requests.ts';
 import { createLegacySessions, createMemoryRevocations } from './session/legacy-session.ts';
 import { createSealedBox } from './session/sealed-box.ts';
-import { createUpstreamSessionPool } from './session/upstream-sessions.ts';
+import { createUpstreamSessionPool, serverKeyOf } from './session/upstream-sessions.ts';
+import type { UpstreamSession } from './session/upstream-sessions.ts';
 import { createStore } from './store/create-store.ts';
 import { storeOptionsFromConfig } from './store/store-options.ts';
 import { createRecordWriter } from './telemetry/record-writer.ts';
@@ -84,16 +85,29 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   const upstreams = createUpstreamRegistry(guard);
   const pendingClientRequests = createPendingClientRequests(config.clientRequestTimeoutMs);
   const streamHub = createStreamHub();
+  const endUpstreamSession = (key: string, session: UpstreamSession): Promise<void> => {
+    const upstream = upstreams.find(serverKeyOf(key));
+    if (upstream === undefined || session.sessionId === null) return Promise.resolve();
+    return upstream.terminate({
+      sessionId: session.sessionId,
+      protocolVersion: session.protocolVersion,
+      timeoutMs: 5_000,
+    });
+  };
+  const upstreamSessions = createUpstreamSessionPool({
+    idleMs: UPSTREAM_SESSION_IDLE_MS,
+    maxEntries: 10_000,
+    onExpire: (key, session) => void endUpstreamSession(key, session),
+  });
+  const sweeper = setInterval(() => upstreamSessions.sweep(), 60_000);
+  sweeper.unref();
   const mcpHandler = createMcpEndpoint({
     sessions: createLegacySessions(
       createSealedBox(secretKey),
       createMemoryRevocations(),
       config.sessionTtlSeconds,
     ),
-    upstreamSessions: createUpstreamSessionPool({
-      idleMs: UPSTREAM_SESSION_IDLE_MS,
-      maxEntries: 10_000,
-    }),
+    upstreamSessions,
     pendingClientRequests,
     streamHub,
     eraCache: createEraCache(ERA_HORIZON_MS),
@@ -134,7 +148,12 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       force.unref();
       await app.close();
       clearTimeout(force);
+      clearInterval(sweeper);
       pendingClientRequests.clear();
+      // Upstream sessions this instance opened end with it.
+      await Promise.allSettled(
+        upstreamSessions.drain().map(({ key, session }) => endUpstreamSession(key, session)),
+      );
       await upstreams.closeAll();
       await records.close();
       await store.close();

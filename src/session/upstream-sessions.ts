@@ -34,8 +34,10 @@ export interface UpstreamSessionPool {
   /** Latest replacement of an upstream session id that has been re-created. */
   resolve(sessionId: string): string;
   replace(oldSessionId: string, newSessionId: string): void;
+  /** Lets idle sessions go (run periodically). */
+  sweep(now?: number): void;
   /** Sessions still open, for shutdown. */
-  drain(): UpstreamSession[];
+  drain(): Array<{ key: string; session: UpstreamSession }>;
 }
 
 export function upstreamSessionKey(parts: {
@@ -58,20 +60,34 @@ interface Entry {
   lastUsed: number;
 }
 
-export function createUpstreamSessionPool(options: {
+export interface UpstreamSessionPoolOptions {
   idleMs: number;
   maxEntries: number;
-}): UpstreamSessionPool {
+  /** Called for each session the pool lets go (idle, over capacity), so it can be ended upstream. */
+  onExpire?: (key: string, session: UpstreamSession) => void;
+}
+
+/** The server part of a pool key (`<workspace>/<server>`). */
+export function serverKeyOf(poolKey: string): string {
+  return poolKey.slice(0, poolKey.indexOf('|'));
+}
+
+export function createUpstreamSessionPool(
+  options: UpstreamSessionPoolOptions,
+): UpstreamSessionPool {
   const live = new Map<string, Entry>();
   const inflight = new Map<string, Promise<UpstreamSession>>();
   const replacements = new Map<string, string>();
 
+  const release = (key: string, entry: Entry): void => {
+    live.delete(key);
+    options.onExpire?.(key, entry.session);
+  };
   const expire = (now: number): void => {
-    for (const [key, entry] of live) if (now - entry.lastUsed > options.idleMs) live.delete(key);
-    while (live.size > options.maxEntries) {
-      const oldest = live.keys().next().value;
-      if (oldest === undefined) break;
-      live.delete(oldest);
+    for (const [key, entry] of live) if (now - entry.lastUsed > options.idleMs) release(key, entry);
+    for (const [key, entry] of live) {
+      if (live.size <= options.maxEntries) break;
+      release(key, entry);
     }
   };
 
@@ -81,8 +97,12 @@ export function createUpstreamSessionPool(options: {
       const entry = live.get(key);
       if (entry && now - entry.lastUsed <= options.idleMs) {
         entry.lastUsed = now;
+        // Most recently used last, so capacity eviction takes the least recently used.
+        live.delete(key);
+        live.set(key, entry);
         return { session: entry.session, reused: true };
       }
+      if (entry) release(key, entry);
       let pending = inflight.get(key);
       if (pending === undefined) {
         pending = create().finally(() => inflight.delete(key));
@@ -114,8 +134,11 @@ export function createUpstreamSessionPool(options: {
         if (oldest !== undefined) replacements.delete(oldest);
       }
     },
+    sweep(now = Date.now()) {
+      expire(now);
+    },
     drain() {
-      const sessions = [...live.values()].map((entry) => entry.session);
+      const sessions = [...live.entries()].map(([key, entry]) => ({ key, session: entry.session }));
       live.clear();
       return sessions;
     },

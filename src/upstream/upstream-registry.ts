@@ -11,6 +11,8 @@ import type { Upstream } from './upstream.ts';
 
 export interface UpstreamRegistry {
   get(server: ServerDefinition): Upstream;
+  /** The live upstream of `<workspace>/<server>`, if one was created. */
+  find(serverKey: string): Upstream | undefined;
   closeAll(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export function createUpstreamRegistry(guard: AddressGuard): UpstreamRegistry {
       upstreams.set(key, { upstream, fingerprint });
       return upstream;
     },
+    find: (serverKey) => upstreams.get(serverKey)?.upstream,
     async closeAll() {
       const all = [...upstreams.values()];
       upstreams.clear();
