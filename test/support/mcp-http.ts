@@ -1,0 +1,99 @@
+/**
+ * Raw MCP-over-HTTP calls for tests that need to see exact statuses,
+ * headers and bodies (no SDK in between).
+ */
+import { request } from 'undici';
+import { parseSse } from '../../src/upstream/sse-parser.ts';
+
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** JSON body, or the JSON-RPC messages of an SSE body, or null. */
+  json: unknown;
+  messages: unknown[];
+  text: string;
+}
+
+export async function mcpPost(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<RawAnswer> {
+  const response = await request(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const type = String(response.headers['content-type'] ?? '');
+  if (type.startsWith('text/event-stream')) {
+    const messages: unknown[] = [];
+    for await (const event of parseSse(response.body as AsyncIterable<Buffer>))
+      if (event.data) messages.push(JSON.parse(event.data));
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      json: messages.at(-1) ?? null,
+      messages,
+      text: '',
+    };
+  }
+  const text = await response.body.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON: callers assert on text */
+  }
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    json,
+    messages: json === null ? [] : [json],
+    text,
+  };
+}
+
+export function initializeBody(
+  id: number | string = 1,
+  capabilities: Record<string, unknown> = {},
+  clientInfo = { name: 'raw-test', version: '1.0.0' },
+) {
+  return {
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities, clientInfo },
+  };
+}
+
+/** The per-request envelope of a 2026-07-28 request, with its standard headers. */
+export function modernRequest(
+  id: number | string,
+  method: string,
+  params: Record<string, unknown> = {},
+) {
+  const body = {
+    jsonrpc: '2.0',
+    id,
+    method,
+    params: {
+      ...params,
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientCapabilities': {},
+        'io.modelcontextprotocol/clientInfo': { name: 'raw-test', version: '1.0.0' },
+      },
+    },
+  };
+  const headers: Record<string, string> = {
+    'mcp-protocol-version': '2026-07-28',
+    'mcp-method': method,
+  };
+  const name = params.name ?? params.uri;
+  if (typeof name === 'string') headers['mcp-name'] = name;
+  return { body, headers };
+}
