@@ -1,0 +1,73 @@
+/**
+ * Opens a store: SQLite (better-sqlite3, one connection, WAL) for a single
+ * instance, PostgreSQL (pg pool) for several. Call `migrate()` before use.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { dialectCodecs } from './dialect-codec.ts';
+import { createKyselyStore } from './kysely-store.ts';
+import type { TransactionRunner } from './kysely-store.ts';
+import type { Database } from './schema.ts';
+import type { Store } from './store.ts';
+
+export type StoreOptions =
+  | { kind: 'sqlite'; file: string }
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize?: number;
+      /** Errors of idle pooled connections (server restart, network); the next query reports them too. */
+      onPoolError?: (error: Error) => void;
+    };
+
+/** How long a writer waits for another process holding the SQLite write lock. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+// BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that
+// upgrades later can fail with SQLITE_BUSY without waiting for busy_timeout
+// when another process (e.g. `portcullis apply`) is writing.
+const sqliteTransaction: TransactionRunner = (db, work) =>
+  db.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      const result = await work(connection);
+      await sql`commit`.execute(connection);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(connection).catch(() => undefined);
+      throw error;
+    }
+  });
+
+const postgresTransaction: TransactionRunner = (db, work) => db.transaction().execute(work);
+
+function openSqlite(file: string): Store {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const database = new BetterSqlite3(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  database.pragma('foreign_keys = ON');
+  // Safe with WAL: a power loss may lose the last commits, never corrupts.
+  database.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return createKyselyStore({ db, codec: dialectCodecs.sqlite, runTransaction: sqliteTransaction });
+}
+
+function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Store {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  // Without a listener, an idle client's error event would crash the process.
+  pool.on('error', options.onPoolError ?? (() => undefined));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return createKyselyStore({
+    db,
+    codec: dialectCodecs.postgres,
+    runTransaction: postgresTransaction,
+  });
+}
+
+export async function createStore(options: StoreOptions): Promise<Store> {
+  return options.kind === 'sqlite' ? openSqlite(options.file) : openPostgres(options);
+}

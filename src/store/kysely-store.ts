@@ -1,0 +1,115 @@
+/**
+ * The Store port over one Kysely instance. Dialect-specific behaviour lives
+ * in dialect-codec.ts and in `beginTransaction` (chosen by create-store.ts);
+ * everything here is shared by SQLite and PostgreSQL.
+ */
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { createApiKeysRepository } from './api-keys-repository.ts';
+import type { DialectCodec } from './dialect-codec.ts';
+import { createMembersRepository } from './members-repository.ts';
+import { migrationProvider } from './migrations/migration-provider.ts';
+import { createRequestRecordsRepository } from './request-records-repository.ts';
+import type { Database } from './schema.ts';
+import type { Store } from './store.ts';
+import { toStoreError } from './store-error.ts';
+import { createServersRepository } from './servers-repository.ts';
+import { createUsersRepository } from './users-repository.ts';
+import { createWorkspacesRepository } from './workspaces-repository.ts';
+
+/** Runs `work` on a connection inside one transaction: commit on resolve, rollback on throw. */
+export type TransactionRunner = <T>(
+  db: Kysely<Database>,
+  work: (tx: Kysely<Database>) => Promise<T>,
+) => Promise<T>;
+
+export interface KyselyStoreOptions {
+  db: Kysely<Database>;
+  codec: DialectCodec;
+  runTransaction: TransactionRunner;
+}
+
+const MIGRATION_TABLE = 'portcullis_migration';
+const MIGRATION_LOCK_TABLE = 'portcullis_migration_lock';
+
+type AsyncMethods = Record<string, (...args: never[]) => Promise<unknown>>;
+
+/** Constraint violations become StoreErrors naming the verb (`members.upsert`). */
+function withStoreErrors<R extends AsyncMethods>(area: string, repository: R): R {
+  const wrapped: AsyncMethods = {};
+  for (const [verb, method] of Object.entries(repository)) {
+    wrapped[verb] = async (...args: never[]) => {
+      try {
+        return await method(...args);
+      } catch (error) {
+        throw toStoreError(`${area}.${verb}`, error);
+      }
+    };
+  }
+  return wrapped as R;
+}
+
+function bindStore(
+  db: Kysely<Database>,
+  codec: DialectCodec,
+  runTransaction: TransactionRunner,
+  isTransaction: boolean,
+): Store {
+  const transaction: Store['transaction'] = (work) =>
+    isTransaction
+      ? work(self)
+      : runTransaction(db, (tx) => work(bindStore(tx, codec, runTransaction, true)));
+  const runRecordsInTransaction = (work: (tx: Kysely<Database>) => Promise<void>) =>
+    isTransaction ? work(db) : runTransaction(db, work);
+
+  const self: Store = {
+    dialect: codec.dialect,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    transaction,
+    users: withStoreErrors('users', createUsersRepository(db, codec)),
+    workspaces: withStoreErrors('workspaces', createWorkspacesRepository(db, codec)),
+    members: withStoreErrors('members', createMembersRepository(db, codec)),
+    servers: withStoreErrors('servers', createServersRepository(db, codec)),
+    apiKeys: withStoreErrors('apiKeys', createApiKeysRepository(db, codec)),
+    requestRecords: withStoreErrors(
+      'requestRecords',
+      createRequestRecordsRepository(db, codec, runRecordsInTransaction),
+    ),
+    migrate: () => Promise.reject(new Error('migrate() is not available inside a transaction')),
+    close: () => Promise.reject(new Error('close() is not available inside a transaction')),
+  };
+  return self;
+}
+
+export function createKyselyStore(options: KyselyStoreOptions): Store {
+  const { db, codec, runTransaction } = options;
+  let closed: Promise<void> | undefined;
+  return {
+    ...bindStore(db, codec, runTransaction, false),
+
+    async migrate() {
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider(codec),
+        migrationTableName: MIGRATION_TABLE,
+        migrationLockTableName: MIGRATION_LOCK_TABLE,
+      });
+      const { error, results = [] } = await migrator.migrateToLatest();
+      if (error !== undefined) {
+        const failed = results.find((result) => result.status === 'Error');
+        const name = failed === undefined ? '' : ` ${failed.migrationName}`;
+        throw new Error(`Migration${name} failed`, { cause: error });
+      }
+      return results.map((result) => result.migrationName);
+    },
+
+    close() {
+      // Kysely's destroy closes the SQLite handle or ends the pg pool.
+      closed ??= db.destroy();
+      return closed;
+    },
+  };
+}

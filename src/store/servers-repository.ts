@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import type { DialectCodec } from './dialect-codec.ts';
+import type { ServerDefinition } from './model.ts';
+import type { Database, ServerRow } from './schema.ts';
+import type { Store } from './store.ts';
+
+export function createServersRepository(
+  db: Kysely<Database>,
+  codec: DialectCodec,
+): Store['servers'] {
+  const toServer = (row: ServerRow): ServerDefinition => ({
+    workspaceId: row.workspace_id,
+    id: row.id,
+    name: row.name,
+    transport: row.transport as ServerDefinition['transport'],
+    url: row.url,
+    command: row.command,
+    args: codec.fromJson(row.args) as string[],
+    env: codec.fromJson(row.env) as Record<string, string>,
+    timeoutMs: row.timeout_ms,
+    createdAt: codec.fromTimestamp(row.created_at),
+    updatedAt: codec.fromTimestamp(row.updated_at),
+  });
+
+  return {
+    async upsert(input) {
+      const now = codec.toTimestamp(new Date());
+      const fields = {
+        name: input.name,
+        transport: input.transport,
+        url: input.url ?? null,
+        command: input.command ?? null,
+        args: codec.toJson(input.args ?? []),
+        env: codec.toJson(input.env ?? {}),
+        timeout_ms: input.timeoutMs,
+        updated_at: now,
+      };
+      const row = await db
+        .insertInto('servers')
+        .values({ workspace_id: input.workspaceId, id: input.id, created_at: now, ...fields })
+        .onConflict((conflict) => conflict.columns(['workspace_id', 'id']).doUpdateSet(fields))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toServer(row);
+    },
+
+    async find(workspaceId, serverId) {
+      const row = await db
+        .selectFrom('servers')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', serverId)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toServer(row);
+    },
+
+    async list(workspaceId) {
+      let query = db.selectFrom('servers').selectAll();
+      if (workspaceId !== undefined) query = query.where('workspace_id', '=', workspaceId);
+      const rows = await query.orderBy('workspace_id').orderBy('id').execute();
+      return rows.map(toServer);
+    },
+
+    async remove(workspaceId, serverId) {
+      await db
+        .deleteFrom('servers')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', serverId)
+        .execute();
+    },
+  };
+}
