@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { createApiKeyIndex } from './auth/resource/api-keys.ts';
 import { applyConfig } from './config/apply-config.ts';
+import { formatApplySummary } from './config/apply-summary.ts';
 import { loadConfigFile } from './config/load-config-file.ts';
 import type { RuntimeConfig } from './config/runtime-config.ts';
 import { loadOrCreateSecretKey } from './config/secret-key.ts';
@@ -70,8 +71,15 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   await store.migrate();
   if (config.configFile !== undefined) {
     const declared = await loadConfigFile(config.configFile);
-    const summary = await applyConfig(store, declared, env);
-    logger.info({ file: config.configFile, summary }, 'applied declarative config');
+    const summary = await applyConfig(store, declared, env, {
+      source: config.configFile,
+      defaultTimeoutMs: config.upstreamTimeoutMs,
+    });
+    logger.info(
+      { file: config.configFile },
+      `applied declarative config: ${formatApplySummary(summary)}`,
+    );
+    for (const warning of summary.warnings) logger.warn({ file: config.configFile }, warning);
   }
 
   const routes = createRouteTable();
@@ -80,6 +88,11 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     await Promise.all([routes.reload(store), apiKeys.reload(store)]);
   };
   await reload();
+  if (routes.servers().length === 0) {
+    logger.warn(
+      'No MCP servers are configured yet: declare workspaces, servers and API keys in a YAML file and start with --config FILE (or run `portcullis apply -f FILE`); portcullis.example.yaml is a working example.',
+    );
+  }
 
   const records = createRecordWriter({ store, queueSize: config.recordQueueSize, logger });
   const upstreams = createUpstreamRegistry(guard);
@@ -132,11 +145,12 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     },
   });
   const address = await app.listen({ host: config.host, port: config.port });
-  logger.info({ url: address, publicUrl: config.publicUrl }, 'portcullis is listening');
+  // With port 0 (tests, ephemeral runs) the derived public URL names the port actually bound.
+  const publicUrl = config.publicUrl.endsWith(':0') ? address : config.publicUrl;
 
   return {
     url: address,
-    publicUrl: config.publicUrl,
+    publicUrl,
     logger,
     reload,
     async close() {

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createStore } from '../store/create-store.ts';
+import type { Store } from '../store/store.ts';
+import { createRecordWriter } from './record-writer.ts';
+import type { RecordWriterLogger } from './record-writer.ts';
+import type { RequestRecord } from './request-record.ts';
+
+function requestRecord(): RequestRecord {
+  return {
+    id: randomUUID(),
+    time: new Date(),
+    workspaceId: 'acme',
+    serverId: 'everything',
+    principalKind: 'api_key',
+    principalId: 'u',
+    apiKeyId: 'k',
+    method: 'tools/call',
+    target: 'echo',
+    era: 'legacy',
+    protocolVersion: '2025-06-18',
+    sessionHash: null,
+    latencyMs: 1.5,
+    upstreamLatencyMs: 1,
+    status: 'ok',
+    httpStatus: 200,
+    errorCode: null,
+    errorMessage: null,
+    bytesIn: 10,
+    bytesOut: 20,
+  };
+}
+
+/** A fake store recording every insertMany call; `gate` holds inserts until opened. */
+function fakeStore(behaviour: { failures?: number; gate?: Promise<void> } = {}) {
+  const calls: number[] = [];
+  let failuresLeft = behaviour.failures ?? 0;
+  const rows: RequestRecord[] = [];
+  const store: Pick<Store, 'requestRecords'> = {
+    requestRecords: {
+      async insertMany(records) {
+        calls.push(records.length);
+        await behaviour.gate;
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          throw new Error('database unavailable');
+        }
+        rows.push(...records);
+      },
+      list: async () => [],
+      count: async () => rows.length,
+    },
+  };
+  return { store, calls, rows };
+}
+
+function recordingLogger() {
+  const warnings: { fields: object; message: string }[] = [];
+  const errors: { fields: object; message: string }[] = [];
+  const logger: RecordWriterLogger = {
+    warn: (fields, message) => warnings.push({ fields, message }),
+    error: (fields, message) => errors.push({ fields, message }),
+  };
+  return { logger, warnings, errors };
+}
+
+describe('record writer', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-records-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('N records in gives exactly N rows in the store, in batches', async () => {
+    const store = await createStore({ kind: 'sqlite', file: path.join(dir, 'records.db') });
+    await store.migrate();
+    const writer = createRecordWriter({ store, queueSize: 10_000, batchSize: 100 });
+    for (let i = 0; i < 2_345; i++) writer.write(requestRecord());
+    await writer.close();
+    assert.equal(await store.requestRecords.count({}), 2_345);
+    assert.deepEqual(writer.stats(), { queued: 0, written: 2_345, dropped: 0, failed: 0 });
+    await store.close();
+  });
+
+  it('write returns before anything is inserted', async () => {
+    const { store, calls } = fakeStore();
+    const writer = createRecordWriter({ store, queueSize: 100, batchSize: 2 });
+    writer.write(requestRecord());
+    writer.write(requestRecord());
+    writer.write(requestRecord());
+    assert.deepEqual(calls, []);
+    assert.equal(writer.stats().queued, 3);
+    await writer.close();
+    assert.deepEqual(calls, [2, 1]);
+  });
+
+  it('a full queue drops records, counts them and warns once per interval', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { store, rows } = fakeStore({ gate });
+    const { logger, warnings } = recordingLogger();
+    const writer = createRecordWriter({ store, queueSize: 10, batchSize: 4, logger });
+    for (let i = 0; i < 25; i++) writer.write(requestRecord());
+    assert.deepEqual(writer.stats(), { queued: 10, written: 0, dropped: 15, failed: 0 });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.message, /queue is full/);
+    open();
+    await writer.close();
+    assert.equal(rows.length, 10);
+    assert.deepEqual(writer.stats(), { queued: 0, written: 10, dropped: 15, failed: 0 });
+  });
+
+  it('close flushes records still waiting for a batch or the timer', async () => {
+    const { store, rows } = fakeStore();
+    const writer = createRecordWriter({
+      store,
+      queueSize: 100,
+      batchSize: 50,
+      flushIntervalMs: 60_000,
+    });
+    for (let i = 0; i < 7; i++) writer.write(requestRecord());
+    await writer.close();
+    assert.equal(rows.length, 7);
+  });
+
+  it('the timer writes a partial batch without an explicit flush', async () => {
+    const { store, rows } = fakeStore();
+    const writer = createRecordWriter({
+      store,
+      queueSize: 100,
+      batchSize: 50,
+      flushIntervalMs: 10,
+    });
+    writer.write(requestRecord());
+    for (let i = 0; i < 100 && rows.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(rows.length, 1);
+    await writer.close();
+  });
+
+  it('a failed batch is retried once and then succeeds', async () => {
+    const { store, calls, rows } = fakeStore({ failures: 1 });
+    const writer = createRecordWriter({ store, queueSize: 100, retryDelayMs: 1 });
+    for (let i = 0; i < 3; i++) writer.write(requestRecord());
+    await writer.close();
+    assert.deepEqual(calls, [3, 3]);
+    assert.equal(rows.length, 3);
+    assert.deepEqual(writer.stats(), { queued: 0, written: 3, dropped: 0, failed: 0 });
+  });
+
+  it('a batch failing twice is counted failed and logged, and later batches still go', async () => {
+    const { store, calls, rows } = fakeStore({ failures: 2 });
+    const { logger, errors } = recordingLogger();
+    const writer = createRecordWriter({
+      store,
+      queueSize: 100,
+      batchSize: 2,
+      retryDelayMs: 1,
+      logger,
+    });
+    for (let i = 0; i < 3; i++) writer.write(requestRecord());
+    await writer.close();
+    assert.deepEqual(calls, [2, 2, 1]);
+    assert.equal(rows.length, 1);
+    assert.deepEqual(writer.stats(), { queued: 0, written: 1, dropped: 0, failed: 2 });
+    assert.equal(errors.length, 1);
+  });
+
+  it('write after close is dropped and counted, never thrown', async () => {
+    const { store, rows } = fakeStore();
+    const { logger, warnings } = recordingLogger();
+    const writer = createRecordWriter({ store, queueSize: 100, logger });
+    await writer.close();
+    assert.doesNotThrow(() => writer.write(requestRecord()));
+    assert.equal(writer.stats().dropped, 1);
+    assert.equal(rows.length, 0);
+    assert.match(warnings[0]!.message, /closed/);
+  });
+
+  it('flush waits for records written while a batch is in flight', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { store, rows } = fakeStore({ gate });
+    const writer = createRecordWriter({ store, queueSize: 100, batchSize: 2 });
+    writer.write(requestRecord());
+    writer.write(requestRecord());
+    await new Promise((resolve) => setImmediate(resolve));
+    writer.write(requestRecord());
+    const flushed = writer.flush();
+    open();
+    await flushed;
+    assert.equal(rows.length, 3);
+    await writer.close();
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * Writes request records off the hot path (HOUSE_STYLE rule 7): `write()`
+ * appends to a bounded in-memory queue and returns; a drain loop inserts
+ * batches through the store. When the queue is full, records are dropped and
+ * counted, with at most one warning per interval. A batch that fails is
+ * retried once, then counted as failed: telemetry never blocks or breaks a
+ * request.
+ */
+import type { Store } from '../store/store.ts';
+import type { RequestRecord } from './request-record.ts';
+
+export interface RecordWriterLogger {
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface RecordWriterOptions {
+  store: Pick<Store, 'requestRecords'>;
+  /** Records held in memory at most; more are dropped. */
+  queueSize: number;
+  /** Records per insert; default 500. */
+  batchSize?: number;
+  /** Longest time a record waits for a batch to fill, in ms; default 1000. */
+  flushIntervalMs?: number;
+  /** Pause before the one retry of a failed batch, in ms; default 200. */
+  retryDelayMs?: number;
+  /** Shortest time between two "records dropped" warnings, in ms; default 10000. */
+  dropWarningIntervalMs?: number;
+  logger?: RecordWriterLogger;
+}
+
+export interface RecordWriterStats {
+  /** Accepted, not yet written or failed (includes the batch being written). */
+  queued: number;
+  written: number;
+  /** Refused because the queue was full or the writer closed. */
+  dropped: number;
+  /** Given up on after a retry. */
+  failed: number;
+}
+
+export interface RecordWriter {
+  write(record: RequestRecord): void;
+  /** Resolves once everything written before the call is stored or failed. */
+  flush(): Promise<void>;
+  /** Stops accepting records and flushes the rest. */
+  close(): Promise<void>;
+  stats(): RecordWriterStats;
+}
+
+const silent: RecordWriterLogger = { warn: () => undefined, error: () => undefined };
+
+export function createRecordWriter(options: RecordWriterOptions): RecordWriter {
+  const batchSize = Math.max(1, options.batchSize ?? 500);
+  const flushIntervalMs = options.flushIntervalMs ?? 1_000;
+  const retryDelayMs = options.retryDelayMs ?? 200;
+  const dropWarningIntervalMs = options.dropWarningIntervalMs ?? 10_000;
+  const logger = options.logger ?? silent;
+
+  let queue: RequestRecord[] = [];
+  let inFlight = 0;
+  let written = 0;
+  let dropped = 0;
+  let failed = 0;
+  let closed = false;
+  let draining: Promise<void> | undefined;
+  let drainScheduled = false;
+  let lastDropWarning = Number.NEGATIVE_INFINITY;
+  let droppedSinceWarning = 0;
+
+  async function insertBatch(batch: RequestRecord[]): Promise<void> {
+    try {
+      await options.store.requestRecords.insertMany(batch);
+    } catch (firstError) {
+      try {
+        // Long enough for a pool to reconnect or a SQLite writer to finish.
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+        await options.store.requestRecords.insertMany(batch);
+      } catch (error) {
+        failed += batch.length;
+        logger.error(
+          { err: error, firstError, records: batch.length },
+          'request records could not be written',
+        );
+        return;
+      }
+    }
+    written += batch.length;
+  }
+
+  async function drainLoop(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.length <= batchSize ? queue : queue.slice(0, batchSize);
+      queue = queue.length <= batchSize ? [] : queue.slice(batchSize);
+      inFlight = batch.length;
+      await insertBatch(batch);
+      inFlight = 0;
+    }
+  }
+
+  function drain(): Promise<void> {
+    draining ??= drainLoop().finally(() => {
+      draining = undefined;
+    });
+    return draining;
+  }
+
+  function scheduleDrain(): void {
+    if (drainScheduled || draining !== undefined) return;
+    drainScheduled = true;
+    setImmediate(() => {
+      drainScheduled = false;
+      void drain();
+    });
+  }
+
+  function drop(): void {
+    dropped++;
+    droppedSinceWarning++;
+    const now = Date.now();
+    if (now - lastDropWarning < dropWarningIntervalMs) return;
+    lastDropWarning = now;
+    logger.warn(
+      { dropped: droppedSinceWarning, droppedTotal: dropped, queueSize: options.queueSize, closed },
+      closed
+        ? 'request records dropped: the writer is closed'
+        : 'request records dropped: the record queue is full (the store is slower than the traffic; raise PORTCULLIS_RECORD_QUEUE_SIZE or check the database)',
+    );
+    droppedSinceWarning = 0;
+  }
+
+  const timer = setInterval(() => {
+    if (queue.length > 0) void drain();
+  }, flushIntervalMs);
+  // Telemetry alone never keeps the process alive.
+  timer.unref();
+
+  async function flush(): Promise<void> {
+    // A drain started earlier may have taken only part of the queue: loop.
+    while (draining !== undefined || queue.length > 0) await drain();
+  }
+
+  return {
+    write(record) {
+      try {
+        if (closed || queue.length + inFlight >= options.queueSize) return drop();
+        queue.push(record);
+        if (queue.length >= batchSize) scheduleDrain();
+      } catch {
+        // write() is called on the request path and must never throw.
+      }
+    },
+
+    flush,
+
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await flush();
+    },
+
+    stats: () => ({ queued: queue.length + inFlight, written, dropped, failed }),
+  };
+}
