@@ -160,8 +160,11 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       streamHub.closeAll();
       const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
       force.unref();
+      // Keep-alive connections busy when close() started become idle later; let them go as they do.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 50);
       await app.close();
       clearTimeout(force);
+      clearInterval(idle);
       clearInterval(sweeper);
       pendingClientRequests.clear();
       // Upstream sessions this instance opened end with it.
