@@ -13,6 +13,7 @@ import { loadOrCreateSecretKey } from './config/secret-key.ts';
 import { createApp } from './ingress/create-app.ts';
 import { createOriginGuard } from './ingress/origin-guard.ts';
 import { createRouteTable } from './ingress/route-table.ts';
+import { createEraBridge } from './mcp/bridge/era-bridge.ts';
 import { createStreamHub } from './mcp/legacy/stream-hub.ts';
 import { createMcpEndpoint } from './mcp/mcp-endpoint.ts';
 import { createPendingClientRequests } from './session/client-requests.ts';
@@ -95,7 +96,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   }
 
   const records = createRecordWriter({ store, queueSize: config.recordQueueSize, logger });
-  const upstreams = createUpstreamRegistry(guard);
+  const upstreams = createUpstreamRegistry(guard, { log: logger });
   const pendingClientRequests = createPendingClientRequests(config.clientRequestTimeoutMs);
   const streamHub = createStreamHub();
   const endUpstreamSession = (key: string, session: UpstreamSession): Promise<void> => {
@@ -114,6 +115,11 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   });
   const sweeper = setInterval(() => upstreamSessions.sweep(), 60_000);
   sweeper.unref();
+  const bridge = createEraBridge({
+    box: createSealedBox(secretKey),
+    inputTimeoutMs: config.clientRequestTimeoutMs,
+    horizonMs: ERA_HORIZON_MS,
+  });
   const mcpHandler = createMcpEndpoint({
     sessions: createLegacySessions(
       createSealedBox(secretKey),
@@ -124,6 +130,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     pendingClientRequests,
     streamHub,
     eraCache: createEraCache(ERA_HORIZON_MS),
+    bridge,
     log: logger,
     routes,
     apiKeys,
@@ -158,6 +165,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       closing = true;
       // Long-lived streams never finish by themselves: end them after the grace period.
       streamHub.closeAll();
+      bridge.close();
       const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
       force.unref();
       // Keep-alive connections busy when close() started become idle later; let them go as they do.

@@ -4,7 +4,8 @@
  *
  * A `server/discover` carrying a modern envelope that comes back with a
  * result listing 2026-07-28 means the upstream serves the modern era (it may
- * serve legacy too); anything else means legacy only.
+ * serve legacy too); anything else means legacy only. Transports with a
+ * fixed era (legacy HTTP+SSE) are never probed.
  */
 import crypto from 'node:crypto';
 import { GatewayError } from '../shared/errors.ts';
@@ -79,6 +80,7 @@ export function createEraCache(horizonMs: number): EraCache {
   const inflight = new Map<string, Promise<EraVerdict>>();
   return {
     async get(upstream, timeoutMs) {
+      if (upstream.fixedEra === 'legacy') return { modern: false, discover: null };
       const cached = verdicts.get(upstream.serverKey);
       if (cached && Date.now() - cached.at < horizonMs) return cached.verdict;
       let pending = inflight.get(upstream.serverKey);

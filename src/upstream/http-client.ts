@@ -7,6 +7,8 @@
 import net from 'node:net';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
+import { toMessage } from '../mcp/json-rpc.ts';
+import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { AddressGuard } from './ssrf-guard.ts';
 
@@ -22,6 +24,8 @@ export interface UpstreamReply {
 
 export interface HttpExchange {
   method: 'GET' | 'POST' | 'DELETE';
+  /** Path and query on the same origin; the client's own URL when absent. */
+  path?: string;
   headers: Record<string, string>;
   body?: string | Buffer;
   /** Time allowed until response headers arrive. */
@@ -77,7 +81,14 @@ export function describeUpstreamFailure(error: unknown, url: URL, timeoutMs: num
   });
 }
 
-export function createHttpClient(url: string, guard: AddressGuard): HttpClient {
+export function createHttpClient(
+  url: string,
+  guard: AddressGuard,
+  options: {
+    /** Sockets to the origin; null for no limit (one long-lived stream each). */
+    connections?: number | null;
+  } = {},
+): HttpClient {
   const target = new URL(url);
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
     throw new GatewayError('bad_request', `Upstream URL must be http or https: ${url}`);
@@ -86,7 +97,7 @@ export function createHttpClient(url: string, guard: AddressGuard): HttpClient {
   if (net.isIP(literal) !== 0) guard.check(literal);
 
   const pool = new Pool(target.origin, {
-    connections: 256,
+    connections: options.connections === undefined ? 256 : options.connections,
     pipelining: 1,
     keepAliveTimeout: 30_000,
     connect: { lookup: guard.lookup, timeout: 10_000 },
@@ -99,7 +110,7 @@ export function createHttpClient(url: string, guard: AddressGuard): HttpClient {
       try {
         const response = await pool.request({
           method: request.method,
-          path,
+          path: request.path ?? path,
           headers: request.headers,
           body: request.body ?? null,
           headersTimeout: request.timeoutMs,
@@ -150,4 +161,44 @@ export async function readBody(body: ReplyBody, limit: number): Promise<string> 
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Parses one upstream JSON-RPC message; protocol errors name the upstream. */
+export function parseMessage(text: string, serverKey: string): JsonRpcMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new GatewayError(
+      'upstream_protocol_error',
+      `The upstream ${serverKey} sent a body that is not JSON.`,
+    );
+  }
+  try {
+    return toMessage(value);
+  } catch {
+    throw new GatewayError(
+      'upstream_protocol_error',
+      `The upstream ${serverKey} sent JSON that is not a JSON-RPC message.`,
+    );
+  }
+}
+
+/** Non-2xx answers without a JSON-RPC body become gateway errors naming the status. */
+export async function failureFor(
+  status: number,
+  body: ReplyBody,
+  serverKey: string,
+): Promise<GatewayError> {
+  let detail = '';
+  try {
+    detail = (await readBody(body, 4096)).slice(0, 200);
+  } catch {
+    /* the status is enough */
+  }
+  const code = status >= 500 ? 'upstream_error' : 'upstream_protocol_error';
+  return new GatewayError(
+    code,
+    `The upstream ${serverKey} answered HTTP ${status}${detail ? `: ${detail}` : ''}.`,
+  );
 }

@@ -1,10 +1,11 @@
 /**
  * Streamable HTTP upstream (both eras) on an undici Pool.
  */
+import { errors as undiciErrors } from 'undici';
 import { GatewayError } from '../shared/errors.ts';
 import { toMessage } from '../mcp/json-rpc.ts';
 import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
-import { createHttpClient, discard, readBody } from './http-client.ts';
+import { createHttpClient, discard, failureFor, parseMessage, readBody } from './http-client.ts';
 import type { HttpClient, ReplyBody } from './http-client.ts';
 import { parseSse } from './sse-parser.ts';
 import type { AddressGuard } from './ssrf-guard.ts';
@@ -23,29 +24,32 @@ function callHeaders(call: UpstreamCall, accept: string): Record<string, string>
   return headers;
 }
 
-function parseMessage(text: string, serverKey: string): JsonRpcMessage {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new GatewayError(
-      'upstream_protocol_error',
-      `The upstream ${serverKey} sent a body that is not JSON.`,
+/**
+ * A failure while reading a reply body: silence for longer than the body
+ * timeout is a timeout (progress events and keep-alives reset the clock);
+ * anything else means the upstream broke off.
+ */
+function bodyFailure(error: unknown, serverKey: string, timeoutMs: number): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof undiciErrors.BodyTimeoutError)
+    return new GatewayError(
+      'upstream_timeout',
+      `The upstream ${serverKey} sent nothing for ${timeoutMs} ms.`,
+      { cause: error },
     );
-  }
-  try {
-    return toMessage(value);
-  } catch {
-    throw new GatewayError(
-      'upstream_protocol_error',
-      `The upstream ${serverKey} sent JSON that is not a JSON-RPC message.`,
-    );
-  }
+  return new GatewayError(
+    'upstream_unavailable',
+    `The upstream ${serverKey} broke off its answer.`,
+    {
+      cause: error,
+    },
+  );
 }
 
 async function* streamMessages(
   body: ReplyBody,
   serverKey: string,
+  timeoutMs: number,
 ): AsyncGenerator<StreamedMessage> {
   try {
     for await (const event of parseSse(body as AsyncIterable<Buffer>)) {
@@ -54,32 +58,32 @@ async function* streamMessages(
       yield { message, eventId: event.id, retry: event.retry };
     }
   } catch (error) {
-    if (error instanceof GatewayError) throw error;
-    throw new GatewayError('upstream_unavailable', `The upstream ${serverKey} stream broke off.`, {
-      cause: error,
-    });
+    throw bodyFailure(error, serverKey, timeoutMs);
   } finally {
     discard(body);
   }
 }
 
-/** Non-2xx answers without a JSON-RPC body become gateway errors naming the status. */
-async function failureFor(
-  status: number,
-  body: ReplyBody,
-  serverKey: string,
-): Promise<GatewayError> {
-  let detail = '';
+/**
+ * A 2025-03-26 batch is answered with an array of responses, or with one
+ * error for the whole batch. The batch handler reads `message` as either.
+ */
+function parseBatchAnswer(text: string, serverKey: string): JsonRpcMessage {
+  let value: unknown;
   try {
-    detail = (await readBody(body, 4096)).slice(0, 200);
+    value = JSON.parse(text);
   } catch {
-    /* the status is enough */
+    return parseMessage(text, serverKey);
   }
-  const code = status >= 500 ? 'upstream_error' : 'upstream_protocol_error';
-  return new GatewayError(
-    code,
-    `The upstream ${serverKey} answered HTTP ${status}${detail ? `: ${detail}` : ''}.`,
-  );
+  if (!Array.isArray(value)) return parseMessage(text, serverKey);
+  try {
+    return value.map(toMessage) as unknown as JsonRpcMessage;
+  } catch {
+    throw new GatewayError(
+      'upstream_protocol_error',
+      `The upstream ${serverKey} answered a batch with something other than JSON-RPC messages.`,
+    );
+  }
 }
 
 export function createStreamableHttpUpstream(
@@ -117,24 +121,20 @@ export function createStreamableHttpUpstream(
           kind: 'stream',
           status: reply.status,
           sessionId,
-          messages: streamMessages(reply.body, serverKey),
+          messages: streamMessages(reply.body, serverKey, call.timeoutMs),
         };
       }
       if (reply.contentType === 'application/json') {
         const bodyText = await readBody(reply.body, MAX_JSON_BYTES).catch((error: unknown) => {
-          throw error instanceof GatewayError
-            ? error
-            : new GatewayError(
-                'upstream_unavailable',
-                `The upstream ${serverKey} broke off its answer.`,
-                { cause: error },
-              );
+          throw bodyFailure(error, serverKey, call.timeoutMs);
         });
         if (bodyText.length === 0 && reply.status < 300)
           return { kind: 'accepted', status: reply.status, sessionId };
         let parsed: JsonRpcMessage;
         try {
-          parsed = parseMessage(bodyText, serverKey);
+          parsed = Array.isArray(message)
+            ? parseBatchAnswer(bodyText, serverKey)
+            : parseMessage(bodyText, serverKey);
         } catch (error) {
           if (reply.status >= 300)
             throw new GatewayError(
@@ -176,7 +176,7 @@ export function createStreamableHttpUpstream(
       if (reply.status >= 300 || reply.contentType !== 'text/event-stream') {
         throw await failureFor(reply.status, reply.body, serverKey);
       }
-      return streamMessages(reply.body, serverKey);
+      return streamMessages(reply.body, serverKey, call.timeoutMs);
     },
 
     async terminate(call) {

@@ -5,6 +5,8 @@
  */
 import { GatewayError } from '../shared/errors.ts';
 import type { ServerDefinition } from '../store/model.ts';
+import { createLegacySseUpstream } from './legacy-sse.ts';
+import type { UpstreamLog } from './legacy-sse-router.ts';
 import type { AddressGuard } from './ssrf-guard.ts';
 import { createStreamableHttpUpstream } from './streamable-http.ts';
 import type { Upstream } from './upstream.ts';
@@ -16,7 +18,10 @@ export interface UpstreamRegistry {
   closeAll(): Promise<void>;
 }
 
-export function createUpstreamRegistry(guard: AddressGuard): UpstreamRegistry {
+export function createUpstreamRegistry(
+  guard: AddressGuard,
+  options: { log?: UpstreamLog } = {},
+): UpstreamRegistry {
   const upstreams = new Map<string, { upstream: Upstream; fingerprint: string }>();
   return {
     get(server) {
@@ -25,13 +30,16 @@ export function createUpstreamRegistry(guard: AddressGuard): UpstreamRegistry {
       const existing = upstreams.get(key);
       if (existing?.fingerprint === fingerprint) return existing.upstream;
       if (existing) void existing.upstream.close().catch(() => undefined);
-      if (server.transport !== 'http' || server.url === null) {
+      let upstream: Upstream;
+      if (server.transport === 'http' && server.url !== null)
+        upstream = createStreamableHttpUpstream(key, server.url, guard);
+      else if (server.transport === 'sse' && server.url !== null)
+        upstream = createLegacySseUpstream(key, server.url, guard, { log: options.log });
+      else
         throw new GatewayError(
           'unsupported_transport',
           `Transport "${server.transport}" is not served by this build yet.`,
         );
-      }
-      const upstream = createStreamableHttpUpstream(key, server.url, guard);
       upstreams.set(key, { upstream, fingerprint });
       return upstream;
     },

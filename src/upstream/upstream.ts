@@ -1,7 +1,7 @@
 /**
  * The upstream port: what the mcp layer needs from any MCP server the
  * gateway fronts, whatever its transport. One file per transport implements
- * it (streamable-http.ts now; legacy SSE and stdio follow).
+ * it (streamable-http.ts, legacy-sse.ts; stdio follows).
  */
 import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
 import type { ReplyBody } from './http-client.ts';
@@ -55,6 +55,11 @@ export interface RawReply {
 
 export interface Upstream {
   readonly serverKey: string;
+  /**
+   * Set by transports that exist in one era only (legacy HTTP+SSE): the era
+   * is known without a probe, and `forward` is never called.
+   */
+  readonly fixedEra?: 'legacy';
   /** POSTs one JSON-RPC message (or a 2025-03-26 batch) and classifies the answer. */
   post(message: JsonRpcMessage | JsonRpcMessage[], call: UpstreamCall): Promise<UpstreamOutcome>;
   /** Opens the legacy standalone GET stream; `null` when the upstream answers 405. */
