@@ -15,7 +15,7 @@ import { createOriginGuard } from './ingress/origin-guard.ts';
 import { createRouteTable } from './ingress/route-table.ts';
 import { createEraBridge } from './mcp/bridge/era-bridge.ts';
 import { createStreamHub } from './mcp/legacy/stream-hub.ts';
-import { createMcpEndpoint } from './mcp/mcp-endpoint.ts';
+import { createMcpEndpoint, recordRejection } from './mcp/mcp-endpoint.ts';
 import { createPendingClientRequests } from './session/client-requests.ts';
 import { createLegacySessions, createMemoryRevocations } from './session/legacy-session.ts';
 import { createSealedBox } from './session/sealed-box.ts';
@@ -96,6 +96,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   }
 
   const records = createRecordWriter({ store, queueSize: config.recordQueueSize, logger });
+  const recordSink = config.records ? records : { write: () => undefined };
   const upstreams = createUpstreamRegistry(guard, { log: logger });
   const pendingClientRequests = createPendingClientRequests(config.clientRequestTimeoutMs);
   const streamHub = createStreamHub();
@@ -135,7 +136,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     routes,
     apiKeys,
     upstreams,
-    records: config.records ? records : { write: () => undefined },
+    records: recordSink,
     defaultTimeoutMs: config.upstreamTimeoutMs,
   });
 
@@ -145,6 +146,8 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     bodyLimit: config.bodyLimit,
     originGuard,
     mcpHandler,
+    onMcpRejection: (request, error, params) =>
+      recordRejection({ routes, records: recordSink }, request, error, params),
     isReady: async () => {
       if (closing) return false;
       await store.ping();

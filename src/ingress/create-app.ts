@@ -12,7 +12,7 @@ import type {
   FastifyReply,
   FastifyRequest,
 } from 'fastify';
-import { errorResponse } from '../mcp/json-rpc.ts';
+import { gatewayErrorResponse } from '../mcp/reply.ts';
 import { GatewayError, toGatewayError } from '../shared/errors.ts';
 import type { OriginGuard } from './origin-guard.ts';
 
@@ -31,6 +31,12 @@ export interface AppOptions {
     reply: FastifyReply,
   ) => Promise<void>;
   isReady: () => Promise<boolean>;
+  /** Told about MCP requests refused here, before the endpoint ran, so they are recorded too. */
+  onMcpRejection?: (
+    request: FastifyRequest,
+    error: GatewayError,
+    params: { workspaceId: string; serverId: string },
+  ) => void;
 }
 
 function isMcpPath(url: string): boolean {
@@ -86,16 +92,18 @@ export function createApp(options: AppOptions): FastifyInstance {
     if (failure.code === 'internal') request.log.error({ err: error }, 'unhandled error');
     void reply.headers(failure.headers ?? {});
     if (isMcpPath(request.url)) {
+      const params = request.params as { workspaceId?: string; serverId?: string } | undefined;
+      if (params?.workspaceId !== undefined && params.serverId !== undefined) {
+        options.onMcpRejection?.(request, failure, {
+          workspaceId: params.workspaceId,
+          serverId: params.serverId,
+        });
+      }
+      // Same shape as errors from the MCP handler: reason, retryable and any data.
       return reply
         .code(failure.status)
         .type('application/json')
-        .send(
-          errorResponse(null, {
-            code: failure.rpcCode,
-            message: failure.message,
-            data: { reason: failure.code },
-          }),
-        );
+        .send(gatewayErrorResponse(null, failure));
     }
     return reply.code(failure.status).send({ error: failure.code, message: failure.message });
   });

@@ -12,6 +12,7 @@ import type { ServerDefinition } from '../store/model.ts';
 import type { RequestRecord } from '../telemetry/request-record.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import type { EraCache } from '../upstream/era-cache.ts';
+import type { EraBridge } from './bridge/era-bridge.ts';
 import type { StreamHub } from './legacy/stream-hub.ts';
 
 export interface McpCall {
@@ -35,6 +36,7 @@ export interface McpDeps {
   readonly pendingClientRequests: PendingClientRequests;
   readonly streamHub: StreamHub;
   readonly eraCache: EraCache;
+  readonly bridge: EraBridge;
   readonly log: Logger;
 }
 

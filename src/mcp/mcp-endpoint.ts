@@ -1,8 +1,8 @@
 /**
  * The MCP endpoint `/<workspace>/<server>/mcp`. One request, in order:
  *
- *   1. resolve the server            (404 for unknown workspace or server)
- *   2. authenticate the caller       (401/403, before anything else is read)
+ *   1. authenticate the caller       (401, before anything else is looked at)
+ *   2. resolve and authorize         (404 unknown workspace or server, 403 out of scope)
  *   3. check the HTTP envelope       (content type, Accept, body)
  *   4. classify the protocol era     (the SDK's own dual-era ladder)
  *   5. serve it: legacy or modern, pass-through or bridged
@@ -13,12 +13,15 @@
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
-import { authenticate } from '../auth/resource/authenticate.ts';
+import { authenticate, authorize } from '../auth/resource/authenticate.ts';
 import type { ApiKeyIndex } from '../auth/resource/api-keys.ts';
 import type { RouteTable } from '../ingress/route-table.ts';
+import type { ServerDefinition } from '../store/model.ts';
 import { GatewayError } from '../shared/errors.ts';
+import { MODERN_VERSION, SUPPORTED_VERSIONS } from '../session/protocol-version.ts';
 import type { RequestRecord } from '../telemetry/request-record.ts';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.ts';
+import { bridgeModernRequest } from './bridge/modern-to-legacy.ts';
 import { isNotification, isRequest, parseBody, targetOf } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
 import { handleInitialize } from './legacy/initialize.ts';
@@ -141,7 +144,18 @@ async function servePost(
 
   if (route.kind === 'modern') {
     call.record.era = 'modern';
-    call.record.protocolVersion = route.classification.revision ?? null;
+    const revision = route.classification.revision;
+    call.record.protocolVersion = revision ?? null;
+    // The classifier routes any envelope claim to the modern era; only revisions this gateway serves go further.
+    if (revision !== undefined && revision !== MODERN_VERSION) {
+      throw new GatewayError(
+        'unsupported_protocol_version',
+        `Unsupported protocol version: ${revision}.`,
+        {
+          data: { supported: [...SUPPORTED_VERSIONS], requested: revision },
+        },
+      );
+    }
     const message = route.message as JsonRpcMessage;
     if (isRequest(message)) {
       validateStandardHeaders(
@@ -156,12 +170,9 @@ async function servePost(
     const verdict = await deps.eraCache.get(call.upstream, call.timeoutMs);
     if (!verdict.modern) {
       if (!isRequest(message)) return sendAccepted(call.reply, call.record);
-      throw new GatewayError(
-        'unsupported_transport',
-        'This upstream speaks only the 2025 protocol; bridging 2026-07-28 clients to it is not available yet.',
-      );
+      return bridgeModernRequest(call, deps, message);
     }
-    return forwardModern(call, deps, body);
+    return forwardModern(call, deps, body, message);
   }
 
   call.record.era = 'legacy';
@@ -169,6 +180,33 @@ async function servePost(
   else if (isRequest(parsed) && parsed.method === 'initialize')
     await handleInitialize(call, deps, parsed);
   else await handleLegacyMessage(call, deps, parsed);
+}
+
+function resolveServer(
+  deps: McpEndpointDeps,
+  workspaceId: string,
+  serverId: string,
+): ServerDefinition | undefined {
+  return deps.routes.server(workspaceId, serverId);
+}
+
+/**
+ * Records an MCP request that ingress refused before the endpoint ran
+ * (Origin/Host, body limit, HTTP method), when it addressed a real server.
+ */
+export function recordRejection(
+  deps: Pick<McpEndpointDeps, 'routes' | 'records'>,
+  request: FastifyRequest,
+  error: GatewayError,
+  params: { workspaceId: string; serverId: string },
+): void {
+  if (deps.routes.server(params.workspaceId, params.serverId) === undefined) return;
+  const record = newRecord(request, params.workspaceId, params.serverId);
+  record.status = 'error';
+  record.httpStatus = error.status;
+  record.errorCode = error.rpcCode;
+  record.errorMessage = error.code;
+  deps.records.write(record);
 }
 
 export function createMcpEndpoint(deps: McpEndpointDeps) {
@@ -185,19 +223,25 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
     };
     reply.raw.on('close', onClose);
     const state: PostState = { requestId: null };
+    // Records are written only for routes that exist, so callers cannot fill the log with made-up ids.
+    let routed = false;
     try {
-      if (deps.routes.workspace(workspaceId) === undefined)
-        throw new GatewayError('workspace_not_found', `No workspace "${workspaceId}".`);
-      const server = deps.routes.server(workspaceId, serverId);
-      if (server === undefined)
+      const credential = authenticate(header(request, 'authorization'), deps.apiKeys);
+      const server = resolveServer(deps, workspaceId, serverId);
+      routed = server !== undefined;
+      const { principal } = credential;
+      record.principalKind = principal.kind;
+      record.principalId = principal.userId;
+      record.apiKeyId = principal.apiKeyId;
+      if (server === undefined) {
+        if (deps.routes.workspace(workspaceId) === undefined)
+          throw new GatewayError('workspace_not_found', `No workspace "${workspaceId}".`);
         throw new GatewayError(
           'server_not_found',
           `No server "${serverId}" in workspace "${workspaceId}".`,
         );
-      const principal = authenticate(header(request, 'authorization'), server, deps.apiKeys);
-      record.principalKind = principal.kind;
-      record.principalId = principal.userId;
-      record.apiKeyId = principal.apiKeyId;
+      }
+      authorize(credential, server);
       const sessionId = header(request, 'mcp-session-id');
       if (sessionId)
         record.sessionHash = crypto
@@ -229,12 +273,13 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
           { err: error.cause ?? error, server: `${workspaceId}/${serverId}` },
           'mcp request failed',
         );
+      if (!routed) routed = resolveServer(deps, workspaceId, serverId) !== undefined;
       sendError(reply, record, error, state.requestId);
     } finally {
       reply.raw.off('close', onClose);
       record.latencyMs = performance.now() - started;
       if (record.httpStatus === 0) record.httpStatus = reply.raw.statusCode;
-      deps.records.write(record);
+      if (routed) deps.records.write(record);
     }
   };
 }

@@ -3,10 +3,10 @@
  * formatted here, from a GatewayError or from an upstream's own error.
  */
 import type { FastifyReply } from 'fastify';
-import type { GatewayError} from '../shared/errors.ts';
-import { toGatewayError } from '../shared/errors.ts';
+import type { GatewayError } from '../shared/errors.ts';
+import { errorCatalogue, toGatewayError } from '../shared/errors.ts';
 import type { RequestRecord } from '../telemetry/request-record.ts';
-import { errorResponse } from './json-rpc.ts';
+import { errorResponse, isObject } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from './json-rpc.ts';
 
 export function gatewayErrorResponse(id: JsonRpcId | null, error: GatewayError): JsonRpcResponse {
@@ -24,10 +24,14 @@ export function recordAnswer(
 ): void {
   if (message === null || Array.isArray(message)) return;
   if ('error' in message && message.error && typeof message.error === 'object') {
-    const error = message.error as { code?: unknown; message?: unknown };
+    const error = message.error as { code?: unknown; message?: unknown; data?: unknown };
     record.status = 'error';
     record.errorCode = typeof error.code === 'number' ? error.code : null;
-    if (record.errorMessage === null && typeof error.message === 'string')
+    // An error the gateway made (gatewayErrorResponse) is recorded by its catalogue code.
+    const reason = isObject(error.data) ? error.data.reason : undefined;
+    if (typeof reason === 'string' && Object.hasOwn(errorCatalogue, reason))
+      record.errorMessage = reason;
+    else if (record.errorMessage === null && typeof error.message === 'string')
       record.errorMessage = error.message.slice(0, 200);
   }
 }

@@ -86,6 +86,37 @@ function parseBatchAnswer(text: string, serverKey: string): JsonRpcMessage {
   }
 }
 
+/**
+ * Whether a 400 answer to a call that carried a session id says the session
+ * is unknown. The spec asks for 404 (2025-11-25 transports, "Session
+ * Management"), but the SDK's widely copied Express example, which
+ * server-everything ships, answers 400 -32000 "No valid session ID
+ * provided" after a restart. Read as a lost session, it is re-opened once;
+ * otherwise every call would fail until the pooled session went idle.
+ */
+function saysSessionUnknown(text: string): boolean {
+  try {
+    const value = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    return (
+      value.error?.code === -32000 &&
+      typeof value.error.message === 'string' &&
+      /session/i.test(value.error.message)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The upstream's own error message from a non-2xx JSON body, if it sent one. */
+function upstreamErrorMessage(text: string): string {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+    return typeof message === 'string' ? `: ${message.slice(0, 200)}` : '';
+  } catch {
+    return '';
+  }
+}
+
 export function createStreamableHttpUpstream(
   serverKey: string,
   url: string,
@@ -130,6 +161,8 @@ export function createStreamableHttpUpstream(
         });
         if (bodyText.length === 0 && reply.status < 300)
           return { kind: 'accepted', status: reply.status, sessionId };
+        if (reply.status === 400 && call.sessionId && saysSessionUnknown(bodyText))
+          return { kind: 'session-gone', status: 404 };
         let parsed: JsonRpcMessage;
         try {
           parsed = Array.isArray(message)
@@ -139,7 +172,7 @@ export function createStreamableHttpUpstream(
           if (reply.status >= 300)
             throw new GatewayError(
               reply.status >= 500 ? 'upstream_error' : 'upstream_protocol_error',
-              `The upstream ${serverKey} answered HTTP ${reply.status}.`,
+              `The upstream ${serverKey} answered HTTP ${reply.status}${upstreamErrorMessage(bodyText)}.`,
             );
           throw error;
         }
@@ -173,6 +206,18 @@ export function createStreamableHttpUpstream(
           'The upstream session has ended; initialize again.',
         );
       }
+      if (reply.status === 400 && call.sessionId && reply.contentType === 'application/json') {
+        const text = await readBody(reply.body, 4096).catch(() => '');
+        if (saysSessionUnknown(text))
+          throw new GatewayError(
+            'session_not_found',
+            'The upstream session has ended; initialize again.',
+          );
+        throw new GatewayError(
+          'upstream_protocol_error',
+          `The upstream ${serverKey} answered HTTP 400${upstreamErrorMessage(text)}.`,
+        );
+      }
       if (reply.status >= 300 || reply.contentType !== 'text/event-stream') {
         throw await failureFor(reply.status, reply.body, serverKey);
       }
@@ -201,7 +246,7 @@ export function createStreamableHttpUpstream(
         },
         body,
         timeoutMs: call.timeoutMs,
-        bodyTimeoutMs: 0,
+        bodyTimeoutMs: call.longLived === true ? 0 : call.timeoutMs,
         ...(call.signal ? { signal: call.signal } : {}),
       });
       return {

@@ -15,7 +15,10 @@ export interface UpstreamCall {
   /** Extra headers to send as they are (Mcp-Method, Mcp-Name, Mcp-Param-*, Last-Event-ID, traceparent). */
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Time allowed for the answer to start, and between the messages of a streamed answer. */
   timeoutMs: number;
+  /** The answer is a stream that lasts as long as the client listens (subscriptions/listen): no idle limit. */
+  longLived?: boolean;
 }
 
 export interface StreamedMessage {

@@ -16,7 +16,9 @@ import { mcpPost, modernRequest } from '../support/mcp-http.ts';
 /** A 2026-07-28 upstream whose tools/call takes `delayMs`. */
 async function startSlowUpstream(
   delayMs: number,
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<{ url: string; received: (count: number) => Promise<void>; close(): Promise<void> }> {
+  let calls = 0;
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -39,12 +41,18 @@ async function startSlowUpstream(
           ttlMs: 0,
           cacheScope: 'public',
         });
+      calls += 1;
+      for (const waiter of waiters) if (calls >= waiter.count) waiter.resolve();
       setTimeout(() => answer({ content: [{ type: 'text', text: 'slow done' }] }), delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
+    received: (count) =>
+      calls >= count
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.push({ count, resolve })),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -67,7 +75,8 @@ describe('graceful shutdown', () => {
       const request = modernRequest(i + 1, 'tools/call', { name: 'slow', arguments: {} });
       return mcpPost(gateway.endpoint('slow'), request.body, { ...auth, ...request.headers });
     });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Close only once every call is in flight upstream.
+    await upstream.received(5);
     const closing = gateway.gateway.close();
     const answers = await Promise.all(calls);
     for (const answer of answers) {

@@ -1,8 +1,10 @@
 /**
- * Resource-server authentication of one MCP request: the bearer credential
- * must be valid, unexpired, unrevoked, and scoped to this workspace and
- * server. Failures never say which check failed beyond what the caller
- * needs to fix it.
+ * Resource-server authentication of one MCP request, in two steps:
+ * `authenticate` checks the bearer credential alone (valid, unexpired,
+ * unrevoked) before the route is even looked at, so nobody without
+ * credentials learns which workspaces or servers exist; `authorize` then
+ * checks that it is scoped to the addressed server. Failures never say which
+ * check failed beyond what the caller needs to fix it.
  */
 import { GatewayError } from '../../shared/errors.ts';
 import type { ServerDefinition } from '../../store/model.ts';
@@ -13,12 +15,17 @@ function challenge(error: string, description: string): Record<string, string> {
   return { 'www-authenticate': `Bearer error="${error}", error_description="${description}"` };
 }
 
+export interface Credential {
+  readonly principal: Principal;
+  /** Servers of the principal's workspace it may reach; null for all. */
+  readonly serverIds: readonly string[] | null;
+}
+
 export function authenticate(
   authorization: string | undefined,
-  server: ServerDefinition,
   apiKeys: ApiKeyIndex,
   now = new Date(),
-): Principal {
+): Credential {
   if (authorization === undefined || authorization === '') {
     throw new GatewayError(
       'unauthorized',
@@ -42,19 +49,26 @@ export function authenticate(
   if (key === undefined) throw invalid();
   if (key.revokedAt !== null && key.revokedAt <= now) throw invalid();
   if (key.expiresAt !== null && key.expiresAt <= now) throw invalid();
+  return {
+    principal: {
+      kind: 'api_key',
+      id: `key:${key.id}`,
+      userId: key.userId,
+      workspaceId: key.workspaceId,
+      apiKeyId: key.id,
+    },
+    serverIds: key.serverIds,
+  };
+}
+
+export function authorize(credential: Credential, server: ServerDefinition): void {
+  const { principal, serverIds } = credential;
   if (
-    key.workspaceId !== server.workspaceId ||
-    (key.serverIds !== null && !key.serverIds.includes(server.id))
+    principal.workspaceId !== server.workspaceId ||
+    (serverIds !== null && !serverIds.includes(server.id))
   ) {
     throw new GatewayError('forbidden', 'These credentials do not grant access to this server.', {
       headers: challenge('insufficient_scope', 'The token does not grant access to this server'),
     });
   }
-  return {
-    kind: 'api_key',
-    id: `key:${key.id}`,
-    userId: key.userId,
-    workspaceId: key.workspaceId,
-    apiKeyId: key.id,
-  };
 }

@@ -10,6 +10,7 @@ import { negotiateLegacyVersion } from '../../session/protocol-version.ts';
 import { upstreamSessionKey } from '../../session/upstream-sessions.ts';
 import type { UpstreamSession } from '../../session/upstream-sessions.ts';
 import type { Upstream } from '../../upstream/upstream.ts';
+import { bridgeInitialize, refusesLegacy } from '../bridge/bridge-initialize.ts';
 import { isObject, isResponse } from '../json-rpc.ts';
 import type { JsonObject, JsonRpcRequest, JsonRpcResponse } from '../json-rpc.ts';
 import type { McpCall, McpDeps } from '../mcp-call.ts';
@@ -104,10 +105,20 @@ export async function handleInitialize(
     capabilities: params.capabilities,
     clientInfo: params.clientInfo,
   });
+  if (deps.bridge.modernOnly.has(call.serverKey))
+    return bridgeInitialize(call, deps, message, params);
   const started = performance.now();
-  const { session, reused } = await deps.upstreamSessions.acquire(key, () =>
-    openUpstreamSession(call.upstream, params, call.timeoutMs),
-  );
+  let acquired;
+  try {
+    acquired = await deps.upstreamSessions.acquire(key, () =>
+      openUpstreamSession(call.upstream, params, call.timeoutMs),
+    );
+  } catch (error) {
+    if (await refusesLegacy(call, deps, error))
+      return bridgeInitialize(call, deps, message, params);
+    throw error;
+  }
+  const { session, reused } = acquired;
   if (!reused) call.record.upstreamLatencyMs = performance.now() - started;
   const { id } = deps.sessions.mint({
     ws: call.server.workspaceId,

@@ -5,6 +5,7 @@
  */
 import { GatewayError } from '../../shared/errors.ts';
 import type { StreamedMessage } from '../../upstream/upstream.ts';
+import { bridgeLegacyGet } from '../bridge/legacy-get-on-modern.ts';
 import { fromUpstreamId } from '../id-mapping.ts';
 import { isRequest, isResponse } from '../json-rpc.ts';
 import { header } from '../mcp-call.ts';
@@ -26,10 +27,7 @@ export async function handleLegacyGet(call: McpCall, deps: McpDeps): Promise<voi
     );
   const { id, session } = requireSession(call, deps);
   call.record.method = 'GET';
-  if (session.uera !== 'legacy')
-    throw new GatewayError('method_not_allowed', 'This server has no standalone stream.', {
-      headers: { allow: 'POST, DELETE, OPTIONS' },
-    });
+  if (session.uera !== 'legacy') return bridgeLegacyGet(call, deps, id, session);
   const upstreamSessionId = currentUpstreamSessionId(deps, session);
   const lastEventId = header(call.request, 'last-event-id');
   const forSession = (item: StreamedMessage): StreamedMessage | undefined => {

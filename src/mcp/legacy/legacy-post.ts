@@ -5,6 +5,7 @@
 import { GatewayError } from '../../shared/errors.ts';
 import type { LegacySession } from '../../session/legacy-session.ts';
 import { isLegacyVersion } from '../../session/protocol-version.ts';
+import { bridgeLegacyMessage } from '../bridge/legacy-to-modern.ts';
 import { fromClientRequestId, fromUpstreamId, toUpstreamId } from '../id-mapping.ts';
 import { isNotification, isRequest, isResponse } from '../json-rpc.ts';
 import type {
@@ -211,10 +212,7 @@ export async function handleLegacyMessage(
   const { id, session } = requireSession(call, deps);
   const sessionHeader = { 'mcp-session-id': id };
   if (session.uera !== 'legacy')
-    throw new GatewayError(
-      'unsupported_transport',
-      'This upstream speaks only the 2026-07-28 protocol; bridging legacy sessions to it is not available yet.',
-    );
+    return bridgeLegacyMessage(call, deps, session, message, sessionHeader);
   if (isRequest(message)) return forwardRequest(call, deps, session, message, sessionHeader);
   if (isNotification(message))
     return forwardNotification(call, deps, session, message, sessionHeader);
@@ -229,6 +227,11 @@ export async function handleLegacyBatch(
 ): Promise<void> {
   const { id, session } = requireSession(call, deps);
   if (session.ver !== '2025-03-26') throw new GatewayError('batch_not_allowed');
+  if (session.uera !== 'legacy')
+    throw new GatewayError(
+      'batch_not_allowed',
+      'This server speaks only the 2026-07-28 protocol upstream, which has no batches; send messages one by one.',
+    );
   const outgoing = messages.map((message) => {
     if (isRequest(message)) return { ...message, id: toUpstreamId(session.tag, message.id) };
     if (isResponse(message)) {

@@ -5,13 +5,15 @@
  * closes the upstream one: that is cancellation in this era.
  */
 import { GatewayError } from '../../shared/errors.ts';
-import { readBody } from '../../upstream/http-client.ts';
+import { describeUpstreamFailure, readBody } from '../../upstream/http-client.ts';
 import { parseSse } from '../../upstream/sse-parser.ts';
-import { isResponse } from '../json-rpc.ts';
-import type { JsonRpcMessage } from '../json-rpc.ts';
+import { isRequest, isResponse, toMessage } from '../json-rpc.ts';
+import type { JsonRpcId, JsonRpcMessage } from '../json-rpc.ts';
 import type { McpCall, McpDeps } from '../mcp-call.ts';
-import { recordAnswer } from '../reply.ts';
+import { gatewayErrorResponse, recordAnswer } from '../reply.ts';
 import { openSseStream } from '../sse-writer.ts';
+import type { SseWriter } from '../sse-writer.ts';
+import type { RawReply } from '../../upstream/upstream.ts';
 
 const FORWARDED_HEADERS = new Set(['mcp-protocol-version', 'traceparent', 'tracestate', 'baggage']);
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -27,16 +29,81 @@ function forwardedHeaders(call: McpCall): Record<string, string> {
   return out;
 }
 
-function tryParse(text: string): JsonRpcMessage | null {
+/** Parses an upstream message; anything that is not JSON-RPC is the upstream's fault. */
+function upstreamMessage(text: string, call: McpCall): JsonRpcMessage {
   try {
-    return JSON.parse(text) as JsonRpcMessage;
+    return toMessage(JSON.parse(text));
   } catch {
-    return null;
+    throw new GatewayError(
+      'upstream_protocol_error',
+      `The upstream ${call.serverKey} sent a body that is not a JSON-RPC message.`,
+    );
   }
 }
 
-export async function forwardModern(call: McpCall, _deps: McpDeps, body: Buffer): Promise<void> {
+async function relayStream(
+  call: McpCall,
+  reply: RawReply,
+  sse: SseWriter,
+  requestId: JsonRpcId | null,
+  started: number,
+): Promise<void> {
+  let answered = false;
+  try {
+    for await (const event of parseSse(reply.body as AsyncIterable<Buffer>)) {
+      if (sse.closed) return;
+      if (event.event !== 'message') continue;
+      const message = event.data === '' ? null : upstreamMessage(event.data, call);
+      if (message !== null && isResponse(message) && message.id === requestId) {
+        answered = true;
+        call.record.upstreamLatencyMs = performance.now() - started;
+        recordAnswer(call.record, message);
+      }
+      sse.send(message, event.id, event.retry);
+      if (answered) return;
+    }
+  } catch (error) {
+    if (sse.closed || answered) return;
+    const failure = describeUpstreamFailure(
+      error,
+      new URL(call.server.url ?? 'http://upstream'),
+      call.timeoutMs,
+    );
+    const response = gatewayErrorResponse(
+      requestId,
+      failure.code === 'upstream_unavailable'
+        ? new GatewayError(
+            'upstream_unavailable',
+            `The upstream ${call.serverKey} stream broke off.`,
+          )
+        : failure,
+    );
+    sse.send(response);
+    recordAnswer(call.record, response);
+    return;
+  }
+  // The modern era has no resumption: a stream that ends unanswered loses the request.
+  if (!answered && !sse.closed && requestId !== null) {
+    const response = gatewayErrorResponse(
+      requestId,
+      new GatewayError(
+        'upstream_unavailable',
+        `The upstream ${call.serverKey} ended the stream without answering.`,
+      ),
+    );
+    sse.send(response);
+    recordAnswer(call.record, response);
+  }
+}
+
+export async function forwardModern(
+  call: McpCall,
+  _deps: McpDeps,
+  body: Buffer,
+  message: JsonRpcMessage,
+): Promise<void> {
   const started = performance.now();
+  const requestId = isRequest(message) ? message.id : null;
   const controller = new AbortController();
   const onGone = (): void => controller.abort();
   call.signal.addEventListener('abort', onGone, { once: true });
@@ -45,67 +112,41 @@ export async function forwardModern(call: McpCall, _deps: McpDeps, body: Buffer)
       headers: forwardedHeaders(call),
       signal: controller.signal,
       timeoutMs: call.timeoutMs,
+      longLived: isRequest(message) && message.method === 'subscriptions/listen',
     });
     if (reply.contentType === 'text/event-stream' && reply.status < 300) {
       call.reply.hijack();
       const sse = openSseStream(call.reply.raw, reply.status, {});
       void sse.done.then(() => controller.abort());
-      try {
-        for await (const event of parseSse(reply.body as AsyncIterable<Buffer>)) {
-          if (sse.closed) break;
-          if (event.event !== 'message') continue;
-          const message = event.data === '' ? null : tryParse(event.data);
-          if (message !== null && isResponse(message)) {
-            call.record.upstreamLatencyMs = performance.now() - started;
-            recordAnswer(call.record, message);
-          }
-          sse.send(message, event.id, event.retry);
-        }
-      } catch (error) {
-        if (!sse.closed) {
-          call.record.status = 'error';
-          call.record.errorMessage = 'upstream_unavailable';
-          sse.send({
-            jsonrpc: '2.0',
-            id: (call.request.body as { id?: string | number } | undefined)?.id ?? null,
-            error: { code: -32001, message: `The upstream ${call.serverKey} stream broke off.` },
-          });
-        }
-        void error;
-      }
+      await relayStream(call, reply, sse, requestId, started);
       call.record.httpStatus = reply.status;
       call.record.bytesOut = sse.bytesWritten();
       sse.end();
       return;
     }
-    const text = await readBody(reply.body, MAX_JSON_BYTES);
+    const text = await readBody(reply.body, MAX_JSON_BYTES).catch((error: unknown) => {
+      throw describeUpstreamFailure(
+        error,
+        new URL(call.server.url ?? 'http://upstream'),
+        call.timeoutMs,
+      );
+    });
     call.record.upstreamLatencyMs = performance.now() - started;
-    call.record.httpStatus = reply.status;
-    call.record.bytesOut = Buffer.byteLength(text);
     if (reply.contentType === 'application/json' && text.length > 0) {
-      const message = tryParse(text);
-      if (message === null)
-        throw new GatewayError(
-          'upstream_protocol_error',
-          `The upstream ${call.serverKey} sent a body that is not JSON.`,
-        );
-      recordAnswer(call.record, message);
+      recordAnswer(call.record, upstreamMessage(text, call));
     } else if (text.length > 0 || reply.status >= 300) {
       if (reply.status >= 500)
         throw new GatewayError(
           'upstream_error',
           `The upstream ${call.serverKey} answered HTTP ${reply.status}.`,
         );
-      if (reply.status >= 300)
-        throw new GatewayError(
-          'upstream_protocol_error',
-          `The upstream ${call.serverKey} answered HTTP ${reply.status} without a JSON-RPC body.`,
-        );
       throw new GatewayError(
         'upstream_protocol_error',
-        `The upstream ${call.serverKey} answered with ${reply.contentType || 'no content type'}.`,
+        `The upstream ${call.serverKey} answered HTTP ${reply.status} with ${reply.contentType || 'no content type'} instead of JSON-RPC.`,
       );
     }
+    call.record.httpStatus = reply.status;
+    call.record.bytesOut = Buffer.byteLength(text);
     const out = call.reply.code(reply.status);
     if (text.length > 0) out.type('application/json');
     await out.send(text.length > 0 ? text : undefined);
