@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['bin/*.js'] },
+        projectService: { allowDefaultProject: ['bin/*.js', 'eslint.config.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -18,7 +18,7 @@ import type { ApiKeyIndex } from '../auth/resource/api-keys.ts';
 import type { RouteTable } from '../ingress/route-table.ts';
 import type { ServerDefinition } from '../store/model.ts';
 import { GatewayError } from '../shared/errors.ts';
-import { MODERN_VERSION, SUPPORTED_VERSIONS } from '../session/protocol-version.ts';
+import { MODERN_VERSION } from '../session/protocol-version.ts';
 import type { RequestRecord } from '../telemetry/request-record.ts';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.ts';
 import { bridgeModernRequest } from './bridge/modern-to-legacy.ts';
@@ -152,7 +152,8 @@ async function servePost(
         'unsupported_protocol_version',
         `Unsupported protocol version: ${revision}.`,
         {
-          data: { supported: [...SUPPORTED_VERSIONS], requested: revision },
+          // The same list server/discover advertises (conformance checks they agree).
+          data: { supported: [MODERN_VERSION], requested: revision },
         },
       );
     }

@@ -3,7 +3,6 @@
 export const MODERN_VERSION = '2026-07-28';
 export const LEGACY_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'] as const;
 export const LATEST_LEGACY_VERSION = '2025-11-25';
-export const SUPPORTED_VERSIONS: readonly string[] = [MODERN_VERSION, ...LEGACY_VERSIONS];
 
 export const META = {
   protocolVersion: 'io.modelcontextprotocol/protocolVersion',
