@@ -78,6 +78,8 @@ export function createApp(options: AppOptions): FastifyInstance {
     bodyLimit: options.bodyLimit,
     exposeHeadRoutes: false,
     genReqId: () => crypto.randomUUID(),
+    // No child logger per request (its cost shows per request); log lines carry their own context.
+    childLoggerFactory: (logger) => logger,
     requestIdHeader: false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,

@@ -10,7 +10,6 @@
  *
  * Handlers throw GatewayErrors; reply.ts turns them into JSON-RPC errors.
  */
-import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
 import { authenticate, authorize } from '../auth/resource/authenticate.ts';
@@ -18,11 +17,11 @@ import type { ApiKeyIndex } from '../auth/resource/api-keys.ts';
 import type { RouteTable } from '../ingress/route-table.ts';
 import type { ServerDefinition } from '../store/model.ts';
 import { GatewayError } from '../shared/errors.ts';
-import { MODERN_VERSION } from '../session/protocol-version.ts';
+import { META, MODERN_VERSION, isLegacyVersion } from '../session/protocol-version.ts';
 import type { RequestRecord } from '../telemetry/request-record.ts';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.ts';
 import { bridgeModernRequest } from './bridge/modern-to-legacy.ts';
-import { isNotification, isRequest, parseBody, targetOf } from './json-rpc.ts';
+import { isNotification, isObject, isRequest, parseBody, targetOf } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
 import { handleInitialize } from './legacy/initialize.ts';
 import { handleLegacyDelete, handleLegacyGet } from './legacy/legacy-get.ts';
@@ -59,7 +58,7 @@ function newRecord(request: FastifyRequest, workspaceId: string, serverId: strin
     target: null,
     era: 'legacy',
     protocolVersion: null,
-    sessionHash: null,
+    sessionTag: null,
     latencyMs: 0,
     upstreamLatencyMs: null,
     status: 'ok',
@@ -91,6 +90,24 @@ function checkPostEnvelope(request: FastifyRequest): void {
   }
 }
 
+const PLAIN_LEGACY = { kind: 'legacy' } as const;
+
+/**
+ * Most traffic is plain 2025-era messages: one message, no per-request
+ * envelope claim, no modern MCP-Protocol-Version header. The SDK's ladder
+ * classifies those as legacy too, so they skip its schema-based checks;
+ * everything else goes through the ladder for its exact answers.
+ */
+function isPlainLegacy(
+  parsed: JsonRpcMessage | JsonRpcMessage[],
+  versionHeader: string | undefined,
+): boolean {
+  if (Array.isArray(parsed)) return false;
+  if (versionHeader !== undefined && !isLegacyVersion(versionHeader.trim())) return false;
+  const meta = 'params' in parsed && isObject(parsed.params) ? parsed.params._meta : undefined;
+  return !(isObject(meta) && META.protocolVersion in meta);
+}
+
 /** What servePost learned before it failed, so the error can answer the right request id. */
 interface PostState {
   requestId: JsonRpcId | null;
@@ -115,13 +132,16 @@ async function servePost(
     call.record.method = '(batch)';
   }
 
-  const route = classifyInboundRequest({
-    httpMethod: 'POST',
-    protocolVersionHeader: header(call.request, 'mcp-protocol-version'),
-    mcpMethodHeader: header(call.request, 'mcp-method'),
-    mcpNameHeader: header(call.request, 'mcp-name'),
-    body: parsed,
-  });
+  const versionHeader = header(call.request, 'mcp-protocol-version');
+  const route = isPlainLegacy(parsed, versionHeader)
+    ? PLAIN_LEGACY
+    : classifyInboundRequest({
+        httpMethod: 'POST',
+        protocolVersionHeader: versionHeader,
+        mcpMethodHeader: header(call.request, 'mcp-method'),
+        mcpNameHeader: header(call.request, 'mcp-name'),
+        body: parsed,
+      });
 
   if (route.kind === 'reject') {
     const code =
@@ -243,13 +263,6 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
         );
       }
       authorize(credential, server);
-      const sessionId = header(request, 'mcp-session-id');
-      if (sessionId)
-        record.sessionHash = crypto
-          .createHash('sha256')
-          .update(sessionId)
-          .digest('base64url')
-          .slice(0, 16);
       const call: McpCall = {
         server,
         serverKey: `${workspaceId}/${serverId}`,

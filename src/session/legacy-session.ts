@@ -61,11 +61,27 @@ export interface LegacySessions {
   terminate(session: LegacySession): void;
 }
 
+/** Opened ids kept in memory: a session's requests skip the decryption after its first. */
+const OPENED_CACHE_SIZE = 10_000;
+
 export function createLegacySessions(
   box: SealedBox,
   revocations: SessionRevocations,
   ttlSeconds: number,
 ): LegacySessions {
+  // Opening (AES-GCM + JSON) is the largest per-request cost of a 2025-era
+  // call; an id that opened once is authentic, so its payload can be reused.
+  // Expiry and revocation are still checked on every request.
+  const opened = new Map<string, LegacySession>();
+  const openSealed = (id: string): LegacySession | undefined => {
+    const cached = opened.get(id);
+    if (cached !== undefined) return cached;
+    const session = box.open<LegacySession>(PURPOSE, id);
+    if (session?.v !== 1) return undefined;
+    if (opened.size >= OPENED_CACHE_SIZE) opened.delete(opened.keys().next().value!);
+    opened.set(id, session);
+    return session;
+  };
   return {
     mint(fields) {
       const session: LegacySession = {
@@ -77,8 +93,8 @@ export function createLegacySessions(
       return { id: box.seal(PURPOSE, session), session };
     },
     open(id, ws, srv) {
-      const session = box.open<LegacySession>(PURPOSE, id);
-      if (session?.v !== 1) return undefined;
+      const session = openSealed(id);
+      if (session === undefined) return undefined;
       if (session.ws !== ws || session.srv !== srv) return undefined;
       if (session.exp < Date.now() / 1000) return undefined;
       if (revocations.isRevoked(session.tag)) return undefined;

@@ -231,10 +231,15 @@ export class GatewayError extends Error {
 
   constructor(code: ErrorCode, message?: string, options: GatewayErrorOptions = {}) {
     const spec: ErrorSpec = errorCatalogue[code];
+    // Catalogue errors are answers, not bugs: capturing a stack for each
+    // costs more than serving a request. `internal` keeps its stack (and its cause's).
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (code !== 'internal') Error.stackTraceLimit = 0;
     super(
       message ?? spec.title,
       options.cause === undefined ? undefined : { cause: options.cause },
     );
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'GatewayError';
     this.code = code;
     this.status = spec.status;

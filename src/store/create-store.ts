@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { dialectCodecs } from './dialect-codec.ts';
 import { createKyselyStore } from './kysely-store.ts';
+import { createSqliteBulkInsert } from './sqlite-bulk-insert.ts';
 import type { TransactionRunner } from './kysely-store.ts';
 import type { Database } from './schema.ts';
 import type { Store } from './store.ts';
@@ -53,7 +54,12 @@ function openSqlite(file: string): Store {
   // Safe with WAL: a power loss may lose the last commits, never corrupts.
   database.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return createKyselyStore({ db, codec: dialectCodecs.sqlite, runTransaction: sqliteTransaction });
+  return createKyselyStore({
+    db,
+    codec: dialectCodecs.sqlite,
+    runTransaction: sqliteTransaction,
+    bulkInsertRecords: createSqliteBulkInsert(database, db, 'request_records'),
+  });
 }
 
 function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Store {

@@ -11,6 +11,7 @@ import type { DialectCodec } from './dialect-codec.ts';
 import { createMembersRepository } from './members-repository.ts';
 import { migrationProvider } from './migrations/migration-provider.ts';
 import { createRequestRecordsRepository } from './request-records-repository.ts';
+import type { BulkInsert } from './sqlite-bulk-insert.ts';
 import type { Database } from './schema.ts';
 import type { Store } from './store.ts';
 import { toStoreError } from './store-error.ts';
@@ -28,6 +29,8 @@ export interface KyselyStoreOptions {
   db: Kysely<Database>;
   codec: DialectCodec;
   runTransaction: TransactionRunner;
+  /** A faster path for request record batches outside transactions (SQLite). */
+  bulkInsertRecords?: BulkInsert;
 }
 
 const MIGRATION_TABLE = 'portcullis_migration';
@@ -55,6 +58,7 @@ function bindStore(
   codec: DialectCodec,
   runTransaction: TransactionRunner,
   isTransaction: boolean,
+  bulkInsertRecords?: BulkInsert,
 ): Store {
   const transaction: Store['transaction'] = (work) =>
     isTransaction
@@ -76,7 +80,12 @@ function bindStore(
     apiKeys: withStoreErrors('apiKeys', createApiKeysRepository(db, codec)),
     requestRecords: withStoreErrors(
       'requestRecords',
-      createRequestRecordsRepository(db, codec, runRecordsInTransaction),
+      createRequestRecordsRepository(
+        db,
+        codec,
+        runRecordsInTransaction,
+        isTransaction ? undefined : bulkInsertRecords,
+      ),
     ),
     migrate: () => Promise.reject(new Error('migrate() is not available inside a transaction')),
     close: () => Promise.reject(new Error('close() is not available inside a transaction')),
@@ -88,7 +97,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   const { db, codec, runTransaction } = options;
   let closed: Promise<void> | undefined;
   return {
-    ...bindStore(db, codec, runTransaction, false),
+    ...bindStore(db, codec, runTransaction, false, options.bulkInsertRecords),
 
     async migrate() {
       const migrator = new Migrator({

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, SelectQueryBuilder } from 'kysely';
 import type { RequestRecord } from '../telemetry/request-record.ts';
 import type { DialectCodec } from './dialect-codec.ts';
+import type { BulkInsert } from './sqlite-bulk-insert.ts';
 import type { Database, RequestRecordRow, RequestRecordsTable } from './schema.ts';
 import type { RequestRecordQuery, Store } from './store.ts';
 
@@ -17,6 +18,7 @@ export function createRequestRecordsRepository(
   db: Kysely<Database>,
   codec: DialectCodec,
   runInTransaction: RunInTransaction,
+  bulkInsert?: BulkInsert,
 ): Store['requestRecords'] {
   const toRow = (record: RequestRecord): Insertable<RequestRecordsTable> => ({
     id: record.id,
@@ -30,7 +32,7 @@ export function createRequestRecordsRepository(
     target: record.target,
     era: record.era,
     protocol_version: record.protocolVersion,
-    session_hash: record.sessionHash,
+    session_tag: record.sessionTag,
     latency_ms: record.latencyMs,
     upstream_latency_ms: record.upstreamLatencyMs,
     status: record.status,
@@ -53,7 +55,7 @@ export function createRequestRecordsRepository(
     target: row.target,
     era: row.era as RequestRecord['era'],
     protocolVersion: row.protocol_version,
-    sessionHash: row.session_hash,
+    sessionTag: row.session_tag,
     latencyMs: row.latency_ms,
     upstreamLatencyMs: row.upstream_latency_ms,
     status: row.status as RequestRecord['status'],
@@ -88,6 +90,7 @@ export function createRequestRecordsRepository(
     async insertMany(records) {
       if (records.length === 0) return;
       const rows = records.map(toRow);
+      if (bulkInsert !== undefined) return bulkInsert(rows);
       // Several chunks form one batch: all of it is written or none, so a
       // retried batch never duplicates the chunks that did go in.
       if (rows.length <= RECORD_CHUNK_ROWS) await insertChunks(db, rows);

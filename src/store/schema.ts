@@ -80,7 +80,7 @@ export interface RequestRecordsTable {
   target: string | null;
   era: string;
   protocol_version: string | null;
-  session_hash: string | null;
+  session_tag: string | null;
   latency_ms: number;
   upstream_latency_ms: number | null;
   status: string;

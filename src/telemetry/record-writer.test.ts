@@ -23,7 +23,7 @@ function requestRecord(): RequestRecord {
     target: 'echo',
     era: 'legacy',
     protocolVersion: '2025-06-18',
-    sessionHash: null,
+    sessionTag: null,
     latencyMs: 1.5,
     upstreamLatencyMs: 1,
     status: 'ok',

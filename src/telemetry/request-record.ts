@@ -23,8 +23,8 @@ export interface RequestRecord {
   target: string | null;
   era: Era;
   protocolVersion: string | null;
-  /** Hash of the downstream session id (legacy era), never the id itself. */
-  sessionHash: string | null;
+  /** The downstream session's random tag (legacy era): identifies the session in records without being its id. */
+  sessionTag: string | null;
   /** Total time the gateway spent on the message, in milliseconds. */
   latencyMs: number;
   /** Time spent waiting on the upstream, in milliseconds; null when the upstream was not called. */

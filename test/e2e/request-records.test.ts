@@ -94,7 +94,7 @@ describe('request records', () => {
     assert.equal(call.principalKind, 'api_key');
     assert.ok(call.principalId && call.apiKeyId);
     assert.equal(call.protocolVersion, '2025-11-25');
-    assert.ok(call.sessionHash && call.sessionHash.length >= 8);
+    assert.ok(call.sessionTag && call.sessionTag.length >= 8);
     assert.equal(call.status, 'ok');
     assert.equal(call.httpStatus, 200);
     assert.ok(

@@ -11,13 +11,29 @@ export interface ApiKeyIndex {
   findByKey(key: string): ApiKey | undefined;
 }
 
+/** Keys recently presented, so a client's every request does not hash its key again. */
+const PRESENTED_CACHE_SIZE = 10_000;
+
 /** In-memory index by hash, reloaded with the route table. */
 export function createApiKeyIndex(): ApiKeyIndex {
   let byHash = new Map<string, ApiKey>();
+  // Only keys that exist are remembered: random guesses cannot grow it.
+  let presented = new Map<string, ApiKey>();
   return {
     async reload(store) {
       byHash = new Map((await store.apiKeys.list()).map((key) => [key.keyHash, key]));
+      presented = new Map();
     },
-    findByKey: (key) => byHash.get(hashApiKey(key)),
+    findByKey(key) {
+      const cached = presented.get(key);
+      if (cached !== undefined) return cached;
+      const found = byHash.get(hashApiKey(key));
+      if (found !== undefined) {
+        if (presented.size >= PRESENTED_CACHE_SIZE)
+          presented.delete(presented.keys().next().value!);
+        presented.set(key, found);
+      }
+      return found;
+    },
   };
 }

@@ -120,7 +120,7 @@ export async function handleInitialize(
   }
   const { session, reused } = acquired;
   if (!reused) call.record.upstreamLatencyMs = performance.now() - started;
-  const { id } = deps.sessions.mint({
+  const minted = deps.sessions.mint({
     ws: call.server.workspaceId,
     srv: call.server.id,
     pid: call.principal.id,
@@ -131,11 +131,12 @@ export async function handleInitialize(
     uera: 'legacy',
   });
   call.record.protocolVersion = session.protocolVersion;
+  call.record.sessionTag = minted.session.tag;
   sendJson(
     call.reply,
     call.record,
     200,
     { jsonrpc: '2.0', id: message.id, result: session.result },
-    { 'mcp-session-id': id },
+    { 'mcp-session-id': minted.id },
   );
 }

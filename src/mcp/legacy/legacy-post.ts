@@ -45,6 +45,7 @@ export function requireSession(
     );
   }
   call.record.protocolVersion = session.ver;
+  call.record.sessionTag = session.tag;
   return { id, session };
 }
 

@@ -32,7 +32,8 @@ export async function sendToUpstreamSession(
       sessionId: upstreamSessionId,
       protocolVersion: session.ver,
       headers: extraHeaders,
-      signal: call.signal,
+      // No abort signal: in the 2025 era a client disconnect is not a
+      // cancellation, and a relay that stops reading releases the stream.
       timeoutMs: call.timeoutMs,
     });
     if (outcome.kind !== 'session-gone') return { outcome, upstreamSessionId };

@@ -29,7 +29,7 @@ export function requestRecord(overrides: Partial<RequestRecord> = {}): RequestRe
     target: 'echo',
     era: 'legacy',
     protocolVersion: '2025-06-18',
-    sessionHash: 'abc123',
+    sessionTag: 'abc123',
     latencyMs: 12.5,
     upstreamLatencyMs: 10.25,
     status: 'ok',

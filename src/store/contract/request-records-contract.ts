@@ -19,7 +19,7 @@ export function requestRecordsContract(h: ContractHarness): void {
         target: null,
         era: 'modern',
         protocolVersion: null,
-        sessionHash: null,
+        sessionTag: null,
         upstreamLatencyMs: null,
         status: 'error',
         httpStatus: 502,

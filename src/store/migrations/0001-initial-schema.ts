@@ -91,7 +91,7 @@ export function initialSchema(codec: DialectCodec): Migration {
         .addColumn('target', 'text')
         .addColumn('era', 'text', (c) => c.notNull())
         .addColumn('protocol_version', 'text')
-        .addColumn('session_hash', 'text')
+        .addColumn('session_tag', 'text')
         .addColumn('latency_ms', 'double precision', (c) => c.notNull())
         .addColumn('upstream_latency_ms', 'double precision')
         .addColumn('status', 'text', (c) => c.notNull())
