@@ -1,0 +1,120 @@
+/**
+ * Starts the processes a run needs and describes the targets they form:
+ *
+ *   direct:  load ──▶ cheap upstream (its own instance, on the server CPU)
+ *   blind:   load ──▶ blind proxy (server CPU) ──▶ cheap upstream (upstream CPU)
+ *   gateway: load ──▶ gateway     (server CPU) ──▶ cheap upstream (upstream CPU)
+ *
+ * Whatever is measured always runs alone on the server CPU, so "direct" is the
+ * upstream's own ceiling. The upstream CPU is a third CPU when there is one, else
+ * the load generator's.
+ */
+import path from 'node:path';
+import type { BenchTarget, TargetName } from './bench-target.ts';
+import type { CpuPinning } from './cpu-pinning.ts';
+import { STATS_PATH } from './cheap-upstream.ts';
+import { startGatewayProcess } from './gateway-process.ts';
+import { spawnServerProcess, type ServerProcess } from './server-process.ts';
+
+export interface BenchEnvironment {
+  readonly targets: readonly BenchTarget[];
+  /** Every process started, for telling the benchmark's CPU use from other load. */
+  readonly pids: readonly number[];
+  close(): Promise<void>;
+}
+
+const UPSTREAM_SCRIPT = path.join(import.meta.dirname, 'cheap-upstream.ts');
+const BLIND_PROXY_SCRIPT = path.join(import.meta.dirname, 'blind-proxy.ts');
+
+export async function startBenchEnvironment(
+  wanted: readonly TargetName[],
+  pinning: CpuPinning,
+  gatewayEntry?: string,
+): Promise<BenchEnvironment> {
+  const started: ServerProcess[] = [];
+  const targets: BenchTarget[] = [];
+  const close = async (): Promise<void> => {
+    // Front processes first, so nothing is still forwarding when the upstream goes.
+    for (const server of [...started].reverse()) await server.close();
+  };
+  const environment = (): BenchEnvironment => ({
+    targets,
+    pids: started.flatMap((server) => (server.pid === undefined ? [] : [server.pid])),
+    close,
+  });
+
+  try {
+    if (wanted.includes('direct')) {
+      const direct = await spawnServerProcess({
+        name: 'cheap upstream (direct)',
+        script: UPSTREAM_SCRIPT,
+        pinning,
+        cpu: pinning.serverCpu,
+      });
+      started.push(direct);
+      targets.push({
+        name: 'direct',
+        url: direct.url,
+        headers: {},
+        pid: direct.pid,
+        loadSidePids: [],
+        upstreamStatsUrl: new URL(STATS_PATH, direct.url).href,
+      });
+    }
+    if (!wanted.includes('blind') && !wanted.includes('gateway')) return environment();
+
+    const upstream = await spawnServerProcess({
+      name: 'cheap upstream',
+      script: UPSTREAM_SCRIPT,
+      pinning,
+      cpu: pinning.upstreamCpu,
+    });
+    started.push(upstream);
+    const upstreamUrl = new URL(upstream.url);
+    const upstreamStatsUrl = new URL(STATS_PATH, upstreamUrl).href;
+    // The upstream counts as load side only where it shares the load generator's CPU.
+    const loadSidePids =
+      upstream.pid !== undefined && pinning.upstreamCpu === pinning.loadCpu ? [upstream.pid] : [];
+
+    if (wanted.includes('blind')) {
+      const blind = await spawnServerProcess({
+        name: 'blind proxy',
+        script: BLIND_PROXY_SCRIPT,
+        args: ['--upstream', upstreamUrl.origin],
+        pinning,
+        cpu: pinning.serverCpu,
+      });
+      started.push(blind);
+      targets.push({
+        name: 'blind',
+        url: `${blind.url}${upstreamUrl.pathname}`,
+        headers: {},
+        pid: blind.pid,
+        loadSidePids,
+        upstreamStatsUrl,
+      });
+    }
+    if (wanted.includes('gateway')) {
+      const gateway = await startGatewayProcess({
+        upstreamUrl: upstream.url,
+        entry: gatewayEntry,
+        pinning,
+        cpu: pinning.serverCpu,
+      });
+      started.push(gateway);
+      targets.push({
+        name: 'gateway',
+        url: gateway.url,
+        headers: gateway.headers,
+        pid: gateway.pid,
+        loadSidePids,
+        upstreamStatsUrl,
+        recentOutput: () => gateway.recentOutput(),
+      });
+    }
+    return environment();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,18 @@
+import type { McpEndpoint } from './mcp-session.ts';
+
+export const TARGET_NAMES = ['direct', 'blind', 'gateway'] as const;
+
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+/** One way to reach the echo tool: the upstream itself, the blind proxy, or the gateway. */
+export interface BenchTarget extends McpEndpoint {
+  readonly name: TargetName;
+  /** Process that serves this target, for CPU accounting. */
+  readonly pid: number | undefined;
+  /** Processes besides the load generator on the load CPU (the upstream behind a proxy). */
+  readonly loadSidePids: readonly number[];
+  /** Counters of the upstream instance this target reaches (see cheap-upstream.ts). */
+  readonly upstreamStatsUrl: string;
+  /** What the serving process printed lately, shown when the target misbehaves. */
+  readonly recentOutput?: () => string;
+}
