@@ -49,6 +49,19 @@ export function requireSession(
   return { id, session };
 }
 
+/** Sends a message that expects no answer (notification or client response) and answers 202. */
+async function deliverAndAccept(
+  call: McpCall,
+  deps: McpDeps,
+  session: LegacySession,
+  message: JsonRpcMessage,
+  sessionHeader: Record<string, string>,
+): Promise<void> {
+  const { outcome } = await sendToUpstreamSession(call, deps, session, message);
+  if (outcome.kind === 'stream') for await (const _ of outcome.messages) break;
+  sendAccepted(call.reply, call.record, sessionHeader);
+}
+
 async function forwardNotification(
   call: McpCall,
   deps: McpDeps,
@@ -70,9 +83,7 @@ async function forwardNotification(
       params: { ...message.params, requestId: toUpstreamId(session.tag, message.params.requestId) },
     };
   }
-  const { outcome } = await sendToUpstreamSession(call, deps, session, outgoing);
-  if (outcome.kind === 'stream') for await (const _ of outcome.messages) break;
-  sendAccepted(call.reply, call.record, sessionHeader);
+  return deliverAndAccept(call, deps, session, outgoing, sessionHeader);
 }
 
 async function forwardClientAnswer(
@@ -97,12 +108,7 @@ async function forwardClientAnswer(
   ) {
     return sendAccepted(call.reply, call.record, sessionHeader);
   }
-  const { outcome } = await sendToUpstreamSession(call, deps, session, {
-    ...message,
-    id: upstreamId,
-  });
-  if (outcome.kind === 'stream') for await (const _ of outcome.messages) break;
-  sendAccepted(call.reply, call.record, sessionHeader);
+  return deliverAndAccept(call, deps, session, { ...message, id: upstreamId }, sessionHeader);
 }
 
 async function forwardRequest(
