@@ -73,13 +73,16 @@ export function createLegacySessions(
   // call; an id that opened once is authentic, so its payload can be reused.
   // Expiry and revocation are still checked on every request.
   const opened = new Map<string, LegacySession>();
+  const remember = (id: string, session: LegacySession): void => {
+    if (opened.size >= OPENED_CACHE_SIZE) opened.delete(opened.keys().next().value!);
+    opened.set(id, session);
+  };
   const openSealed = (id: string): LegacySession | undefined => {
     const cached = opened.get(id);
     if (cached !== undefined) return cached;
     const session = box.open<LegacySession>(PURPOSE, id);
     if (session?.v !== 1) return undefined;
-    if (opened.size >= OPENED_CACHE_SIZE) opened.delete(opened.keys().next().value!);
-    opened.set(id, session);
+    remember(id, session);
     return session;
   };
   return {
@@ -90,7 +93,10 @@ export function createLegacySessions(
         tag: crypto.randomBytes(9).toString('base64url'),
         exp: Math.floor(Date.now() / 1000) + ttlSeconds,
       };
-      return { id: box.seal(PURPOSE, session), session };
+      const id = box.seal(PURPOSE, session);
+      // The client's next requests on this instance (initialized, a call) skip the decryption.
+      remember(id, session);
+      return { id, session };
     },
     open(id, ws, srv) {
       const session = openSealed(id);

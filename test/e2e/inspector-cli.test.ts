@@ -5,10 +5,6 @@
  * really used. Without a usable key it fails with its auth exit code.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createStore } from '../../src/store/create-store.ts';
@@ -16,14 +12,9 @@ import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
 import type { RequestRecord } from '../../src/telemetry/request-record.ts';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import { startTestGateway } from '../support/gateway.ts';
+import { EXIT, inspect } from '../support/inspector-cli.ts';
+import type { CliRun } from '../support/inspector-cli.ts';
 import type { TestGateway } from '../support/gateway.ts';
-
-// Run with this Node: the bin's `#!/usr/bin/env node` may find an older system one.
-const INSPECTOR = realpathSync(
-  path.resolve(import.meta.dirname, '../../node_modules/.bin/mcp-inspector'),
-);
-/** Documented exit codes (Inspector CLI docs, "Exit codes"). */
-const EXIT = { ok: 0, authRequired: 3, toolError: 5 } as const;
 
 type Era = 'legacy' | 'modern';
 
@@ -45,71 +36,6 @@ interface ReadResourceResult {
 }
 interface GetPromptResult {
   messages: Array<{ role: string; content: Content }>;
-}
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** stdout parsed as the one JSON object `--format json` prints. */
-  output: { result?: unknown } | undefined;
-  /** The one-line JSON error envelope on stderr, when there is one. */
-  error: { code?: string; message?: string } | undefined;
-}
-
-/**
- * Runs the CLI with stdin from /dev/null (no TTY: it must never wait for a
- * browser) and a throwaway HOME, so no stored OAuth state is read or written.
- */
-async function inspect(url: string, args: string[], authorization?: string): Promise<CliRun> {
-  const home = await mkdtemp(path.join(os.tmpdir(), 'inspector-home-'));
-  try {
-    const argv = [
-      '--cli',
-      url,
-      '--transport',
-      'http',
-      '--format',
-      'json',
-      ...(authorization === undefined ? [] : ['--header', `Authorization: ${authorization}`]),
-      ...args,
-    ];
-    const { code, stdout, stderr } = await new Promise<{
-      code: number;
-      stdout: string;
-      stderr: string;
-    }>((resolve, reject) => {
-      const child = execFile(
-        process.execPath,
-        [INSPECTOR, ...argv],
-        { env: { ...process.env, HOME: home, NO_COLOR: '1' }, timeout: 20_000 },
-        (error, out, err) => {
-          if (error !== null && typeof error.code !== 'number') {
-            reject(new Error(`mcp-inspector did not run: ${error.message}`, { cause: error }));
-            return;
-          }
-          resolve({ code: error === null ? 0 : Number(error.code), stdout: out, stderr: err });
-        },
-      );
-      child.stdin?.end();
-    });
-    let output: CliRun['output'];
-    try {
-      output = stdout.trim() ? (JSON.parse(stdout) as CliRun['output']) : undefined;
-    } catch {
-      output = undefined;
-    }
-    const errorLine = stderr
-      .split('\n')
-      .reverse()
-      .find((line) => line.startsWith('{"error"'));
-    const error = errorLine
-      ? (JSON.parse(errorLine) as { error: CliRun['error'] }).error
-      : undefined;
-    return { code, stdout, stderr, output, error };
-  } finally {
-    await rm(home, { recursive: true, force: true });
-  }
 }
 
 /** A gateway in front of the dual-era fixture; returns the records of what `body` did. */

@@ -6,72 +6,14 @@
  * intact, unknown fields included.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
 import { initializeBody, mcpPost, modernRequest } from '../support/mcp-http.ts';
-
-const EVERYTHING_BIN = realpathSync(
-  path.resolve(import.meta.dirname, '../../node_modules/.bin/mcp-server-everything'),
-);
-
-interface RunningEverything {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/**
- * Starts `mcp-server-everything streamableHttp`. It takes its port from the
- * PORT environment variable only, listens on all interfaces, and says so on
- * stderr; it logs every request on stdout, which is discarded.
- */
-async function startEverything(port?: number): Promise<RunningEverything> {
-  port ??= await freePort();
-  const child = spawn(process.execPath, [EVERYTHING_BIN, 'streamableHttp'], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(
-      () => reject(new Error(`server-everything did not start: ${stderr}`)),
-      10_000,
-    );
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes(`listening on port ${port}`)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server-everything exited with ${code}: ${stderr}`));
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    async close() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+import { EXIT, inspect } from '../support/inspector-cli.ts';
+import { startEverything } from '../support/server-everything.ts';
+import type { RunningEverything } from '../support/server-everything.ts';
 
 async function withEverything(
   test: (gateway: TestGateway, upstream: RunningEverything) => Promise<void>,
@@ -207,6 +149,41 @@ describe('server-everything (Streamable HTTP) behind the gateway', () => {
         await exerciseEverything(client);
       } finally {
         await client.close();
+      }
+    });
+  });
+
+  it('the Inspector CLI lists tools and calls echo through the gateway, in both eras', async () => {
+    await withEverything(async (gateway) => {
+      const auth = `Bearer ${gateway.apiKey}`;
+      for (const era of ['legacy', 'modern'] as const) {
+        const list = await inspect(
+          gateway.endpoint('everything'),
+          ['--protocol-era', era, '--method', 'tools/list'],
+          auth,
+        );
+        assert.equal(list.code, EXIT.ok, list.stderr);
+        const { tools } = list.output?.result as { tools: Array<{ name: string }> };
+        assert.ok(
+          tools.some((tool) => tool.name === 'echo'),
+          era,
+        );
+        const call = await inspect(
+          gateway.endpoint('everything'),
+          [
+            '--protocol-era',
+            era,
+            '--method',
+            'tools/call',
+            '--tool-name',
+            'echo',
+            '--tool-arg',
+            'message=through the gateway',
+          ],
+          auth,
+        );
+        assert.equal(call.code, EXIT.ok, call.stderr);
+        assert.match(JSON.stringify(call.output?.result), /Echo: through the gateway/, era);
       }
     });
   });
