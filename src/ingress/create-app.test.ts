@@ -72,6 +72,17 @@ describe('ingress', () => {
     assert.equal(response.json().error.data.reason, 'payload_too_large');
   });
 
+  it('gives every request a time-ordered id (the records key), echoed as x-request-id', async () => {
+    const server = app();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(String((await server.inject({ url: '/healthz' })).headers['x-request-id']));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    assert.equal(new Set(ids).size, 5);
+    assert.deepEqual([...ids].sort(), ids);
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const response = await app().inject({ url: '/nope' });
     assert.equal(response.statusCode, 404);
