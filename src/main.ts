@@ -141,6 +141,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   });
 
   let closing = false;
+  let closed: Promise<void> | undefined;
   const app = createApp({
     logger,
     bodyLimit: config.bodyLimit,
@@ -158,33 +159,38 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   // With port 0 (tests, ephemeral runs) the derived public URL names the port actually bound.
   const publicUrl = config.publicUrl.endsWith(':0') ? address : config.publicUrl;
 
+  async function shutdown(): Promise<void> {
+    closing = true;
+    // Long-lived streams never finish by themselves: end them after the grace period.
+    streamHub.closeAll();
+    bridge.close();
+    const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
+    force.unref();
+    // Keep-alive connections busy when close() started become idle later; let them go as they do.
+    const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+    await app.close();
+    clearTimeout(force);
+    clearInterval(idle);
+    clearInterval(sweeper);
+    pendingClientRequests.clear();
+    // Upstream sessions this instance opened end with it.
+    await Promise.allSettled(
+      upstreamSessions.drain().map(({ key, session }) => endUpstreamSession(key, session)),
+    );
+    await upstreams.closeAll();
+    await records.close();
+    await store.close();
+  }
+
   return {
     url: address,
     publicUrl,
     logger,
     reload,
-    async close() {
-      if (closing) return;
-      closing = true;
-      // Long-lived streams never finish by themselves: end them after the grace period.
-      streamHub.closeAll();
-      bridge.close();
-      const force = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceMs);
-      force.unref();
-      // Keep-alive connections busy when close() started become idle later; let them go as they do.
-      const idle = setInterval(() => app.server.closeIdleConnections(), 50);
-      await app.close();
-      clearTimeout(force);
-      clearInterval(idle);
-      clearInterval(sweeper);
-      pendingClientRequests.clear();
-      // Upstream sessions this instance opened end with it.
-      await Promise.allSettled(
-        upstreamSessions.drain().map(({ key, session }) => endUpstreamSession(key, session)),
-      );
-      await upstreams.closeAll();
-      await records.close();
-      await store.close();
+    close() {
+      // Every caller waits for the same shutdown, the first one or a later one.
+      closed ??= shutdown();
+      return closed;
     },
   };
 }

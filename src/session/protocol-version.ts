@@ -23,3 +23,15 @@ export function negotiateLegacyVersion(requested: unknown): string {
     ? requested
     : LATEST_LEGACY_VERSION;
 }
+
+/** Logging levels in increasing severity (RFC 5424, as MCP logging uses them). */
+export const LOG_LEVELS: readonly string[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];

@@ -5,10 +5,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createStore } from '../../src/store/create-store.ts';
-import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
 import { mcpPost, modernRequest } from '../support/mcp-http.ts';
@@ -88,12 +85,7 @@ describe('graceful shutdown', () => {
       mcpPost(gateway.endpoint('slow'), modernRequest(9, 'tools/list').body, auth),
     );
 
-    const store = await createStore({
-      kind: 'sqlite',
-      file: path.join(gateway.dataDir, SQLITE_FILE_NAME),
-    });
-    const records = await store.requestRecords.list({ workspaceId: 'acme', limit: 100 });
-    await store.close();
+    const records = await gateway.closeAndReadRecords();
     assert.equal(
       records.filter((record) => record.method === 'tools/call' && record.status === 'ok').length,
       5,

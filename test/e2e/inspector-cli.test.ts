@@ -5,10 +5,7 @@
  * really used. Without a usable key it fails with its auth exit code.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import { createStore } from '../../src/store/create-store.ts';
-import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
 import type { RequestRecord } from '../../src/telemetry/request-record.ts';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import { startTestGateway } from '../support/gateway.ts';
@@ -46,16 +43,7 @@ async function withGateway(
   const gateway = await startTestGateway({ servers: [{ id: 'fixture', url: upstream.url }] });
   try {
     await body(gateway);
-    await gateway.gateway.close();
-    const store = await createStore({
-      kind: 'sqlite',
-      file: path.join(gateway.dataDir, SQLITE_FILE_NAME),
-    });
-    try {
-      return await store.requestRecords.list({ workspaceId: 'acme', limit: 1000 });
-    } finally {
-      await store.close();
-    }
+    return await gateway.closeAndReadRecords();
   } finally {
     await gateway.close();
     await upstream.close();

@@ -4,10 +4,7 @@
  * latency, status, error code, bytes.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createStore } from '../../src/store/create-store.ts';
-import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
 import type { RequestRecord } from '../../src/telemetry/request-record.ts';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
@@ -62,14 +59,7 @@ describe('request records', () => {
     await mcpPost(url, modern.body, { ...auth, ...modern.headers });
     await mcpPost(url, initializeBody(4), { authorization: 'Bearer wrong' });
 
-    // Shutdown flushes the record queue; the data dir stays until close() below.
-    await gateway.gateway.close();
-    const store = await createStore({
-      kind: 'sqlite',
-      file: path.join(gateway.dataDir, SQLITE_FILE_NAME),
-    });
-    records = await store.requestRecords.list({ workspaceId: 'acme', limit: 1000 });
-    await store.close();
+    records = await gateway.closeAndReadRecords();
   });
   after(async () => {
     await gateway?.close();

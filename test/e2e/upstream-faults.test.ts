@@ -5,11 +5,8 @@
  * keeps serving, and the request record says what failed.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { request } from 'undici';
-import { createStore } from '../../src/store/create-store.ts';
-import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
 import type { RequestRecord } from '../../src/telemetry/request-record.ts';
 import { parseSse } from '../../src/upstream/sse-parser.ts';
 import { closedPortUrl, startFaultServer } from '../fixtures/fault-server.ts';
@@ -90,17 +87,7 @@ async function withHarness(
         ? await openLegacySession(gateway.endpoint('faulty'), auth)
         : auth;
     await body({ gateway, faulty, healthy, session });
-    // Shutdown flushes the record queue; the data dir stays until close() below.
-    await gateway.gateway.close();
-    const store = await createStore({
-      kind: 'sqlite',
-      file: join(gateway.dataDir, SQLITE_FILE_NAME),
-    });
-    try {
-      return await store.requestRecords.list({ workspaceId: 'acme', limit: 1000 });
-    } finally {
-      await store.close();
-    }
+    return await gateway.closeAndReadRecords();
   } finally {
     await gateway.close();
     await faulty?.close();

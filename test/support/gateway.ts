@@ -10,6 +10,9 @@ import { stringify } from 'yaml';
 import pino from 'pino';
 import { parseRuntimeConfig } from '../../src/config/runtime-config.ts';
 import { startGateway } from '../../src/main.ts';
+import { createStore } from '../../src/store/create-store.ts';
+import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
+import type { RequestRecord } from '../../src/telemetry/request-record.ts';
 import type { Gateway } from '../../src/main.ts';
 
 export interface TestServer {
@@ -29,6 +32,8 @@ export interface TestGateway {
   /** Full MCP endpoint URL of a server in the test workspace. */
   endpoint(serverId: string, workspace?: string): string;
   dataDir: string;
+  /** Shuts the gateway down (which flushes the record queue) and reads the workspace's request records. */
+  closeAndReadRecords(workspace?: string): Promise<RequestRecord[]>;
   close(): Promise<void>;
 }
 
@@ -80,6 +85,18 @@ export async function startTestGateway(options: {
     apiKey,
     dataDir,
     endpoint: (serverId, ws = workspace) => `${url}/${ws}/${serverId}/mcp`,
+    async closeAndReadRecords(ws = workspace) {
+      await gateway.close();
+      const store = await createStore({
+        kind: 'sqlite',
+        file: path.join(dataDir, SQLITE_FILE_NAME),
+      });
+      try {
+        return await store.requestRecords.list({ workspaceId: ws, limit: 10_000 });
+      } finally {
+        await store.close();
+      }
+    },
     async close() {
       await gateway.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -18,7 +18,7 @@
 import crypto from 'node:crypto';
 import { GatewayError } from '../../shared/errors.ts';
 import type { LegacySession } from '../../session/legacy-session.ts';
-import { MODERN_VERSION } from '../../session/protocol-version.ts';
+import { LOG_LEVELS, MODERN_VERSION } from '../../session/protocol-version.ts';
 import { fromClientRequestId, toUpstreamId } from '../id-mapping.ts';
 import { isNotification, isObject, isRequest, isResponse, resultResponse } from '../json-rpc.ts';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../json-rpc.ts';
@@ -34,16 +34,6 @@ import type { Retry } from './modern-request.ts';
 
 /** mcp-remote's cap, and the SDK's legacy shim's: an upstream asking for more is looping. */
 const MAX_ROUNDS = 10;
-const LOG_LEVELS = new Set([
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-]);
 const HEADER_MISMATCH = -32020;
 
 /** Sends one modern request and reads its answer, relaying the request's notifications. */
@@ -199,7 +189,7 @@ function answerLocally(
 ): boolean {
   const params = message.params ?? {};
   if (message.method === 'logging/setLevel') {
-    if (typeof params.level !== 'string' || !LOG_LEVELS.has(params.level))
+    if (typeof params.level !== 'string' || !LOG_LEVELS.includes(params.level))
       throw new GatewayError('invalid_params', 'logging/setLevel needs a valid params.level.');
     deps.bridge.legacySessions.setLogLevel(session.tag, session.exp, params.level);
   } else if (

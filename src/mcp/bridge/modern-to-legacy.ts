@@ -17,7 +17,7 @@
  */
 import crypto from 'node:crypto';
 import { GatewayError } from '../../shared/errors.ts';
-import { MODERN_VERSION } from '../../session/protocol-version.ts';
+import { LOG_LEVELS, MODERN_VERSION } from '../../session/protocol-version.ts';
 import type { StreamedMessage } from '../../upstream/upstream.ts';
 import { toUpstreamId } from '../id-mapping.ts';
 import { isObject, isResponse, metaOf, resultResponse } from '../json-rpc.ts';
@@ -48,16 +48,6 @@ const REMOVED_METHODS = new Set([
 ]);
 
 const METHOD_NOT_FOUND = -32601;
-const LOG_LEVELS = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-];
 
 function binding(call: McpCall, message: JsonRpcRequest): RequestStateBinding {
   return {
