@@ -125,11 +125,17 @@ export function createApp(options: AppOptions): FastifyInstance {
     }),
   );
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: an async hook costs a promise and a microtask on every request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    if (!isMcpPath(request.url)) return;
-    options.originGuard.check(request.headers.origin, request.headers.host);
+    if (!isMcpPath(request.url)) return done();
+    try {
+      options.originGuard.check(request.headers.origin, request.headers.host);
+    } catch (error) {
+      return done(error as Error);
+    }
     setCors(request, reply, options.originGuard);
+    done();
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

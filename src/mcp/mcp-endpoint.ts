@@ -238,11 +238,20 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
     const started = performance.now();
     const { workspaceId, serverId } = request.params;
     const record = newRecord(request, workspaceId, serverId);
-    const controller = new AbortController();
+    // The abort signal (client gone) is made on first use: most 2025-era
+    // calls never need it, and it costs a controller and a listener.
+    let controller: AbortController | undefined;
     const onClose = (): void => {
-      if (!reply.raw.writableFinished) controller.abort();
+      if (!reply.raw.writableFinished) controller?.abort();
     };
-    reply.raw.on('close', onClose);
+    const signal = (): AbortSignal => {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (reply.raw.closed) onClose();
+        else reply.raw.on('close', onClose);
+      }
+      return controller.signal;
+    };
     const state: PostState = { requestId: null };
     // Records are written only for routes that exist, so callers cannot fill the log with made-up ids.
     let routed = false;
@@ -271,7 +280,9 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
         request,
         reply,
         record,
-        signal: controller.signal,
+        get signal() {
+          return signal();
+        },
         timeoutMs: server.timeoutMs || deps.defaultTimeoutMs,
       };
       if (request.method === 'POST') await servePost(call, deps, request.body as Buffer, state);
@@ -290,7 +301,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
       if (!routed) routed = resolveServer(deps, workspaceId, serverId) !== undefined;
       sendError(reply, record, error, state.requestId);
     } finally {
-      reply.raw.off('close', onClose);
+      if (controller !== undefined) reply.raw.off('close', onClose);
       record.latencyMs = performance.now() - started;
       if (record.httpStatus === 0) record.httpStatus = reply.raw.statusCode;
       if (routed) deps.records.write(record);

@@ -146,21 +146,29 @@ export function discard(body: ReplyBody): void {
 }
 
 /** Reads a whole reply body as text, bounded by `limit` bytes. */
-export async function readBody(body: ReplyBody, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
+export function readBody(body: ReplyBody, limit: number): Promise<string> {
+  // Plain 'data' events: an async iterator costs a promise per chunk, and
+  // answers are usually one chunk.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      body.removeAllListeners('data');
       discard(body);
-      throw new GatewayError(
-        'upstream_protocol_error',
-        `The upstream response is larger than ${limit} bytes.`,
+      reject(
+        new GatewayError(
+          'upstream_protocol_error',
+          `The upstream response is larger than ${limit} bytes.`,
+        ),
       );
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+    });
+    body.once('end', () =>
+      resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8')),
+    );
+    body.once('error', reject);
+  });
 }
 
 /** Parses one upstream JSON-RPC message; protocol errors name the upstream. */
