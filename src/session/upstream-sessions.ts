@@ -31,9 +31,18 @@ export interface UpstreamSessionPool {
   ): Promise<{ session: UpstreamSession; reused: boolean }>;
   /** Forgets a session the upstream no longer knows. */
   evict(key: string, sessionId: string | null): void;
-  /** Latest replacement of an upstream session id that has been re-created. */
-  resolve(sessionId: string): string;
-  replace(oldSessionId: string, newSessionId: string): void;
+  /**
+   * Latest replacement of an upstream session id that has been re-created.
+   * Replacements are scoped (`<workspace>/<server>|<principal>`): two
+   * upstreams, or one after a restart, may mint the same id.
+   */
+  resolve(scope: string, sessionId: string): string;
+  replace(scope: string, oldSessionId: string, newSessionId: string): void;
+  /** Marks a session used now: sessions in use never count as idle. */
+  touch(sessionId: string): void;
+  /** A stream is attached to the session: it is not let go while held. */
+  hold(sessionId: string): void;
+  release(sessionId: string): void;
   /** Lets idle sessions go (run periodically). */
   sweep(now?: number): void;
   /** Sessions still open, for shutdown. */
@@ -78,16 +87,27 @@ export function createUpstreamSessionPool(
   const live = new Map<string, Entry>();
   const inflight = new Map<string, Promise<UpstreamSession>>();
   const replacements = new Map<string, string>();
+  /** Live sessions by upstream session id, so requests on a session keep it alive. */
+  const keyOf = new Map<string, string>();
+  const holds = new Map<string, number>();
 
-  const release = (key: string, entry: Entry): void => {
+  const forget = (key: string, entry: Entry): void => {
     live.delete(key);
+    if (entry.session.sessionId !== null) keyOf.delete(entry.session.sessionId);
+  };
+  const letGo = (key: string, entry: Entry): void => {
+    forget(key, entry);
     options.onExpire?.(key, entry.session);
   };
+  const isHeld = (entry: Entry): boolean =>
+    entry.session.sessionId !== null && (holds.get(entry.session.sessionId) ?? 0) > 0;
   const expire = (now: number): void => {
-    for (const [key, entry] of live) if (now - entry.lastUsed > options.idleMs) release(key, entry);
+    for (const [key, entry] of live) {
+      if (now - entry.lastUsed > options.idleMs && !isHeld(entry)) letGo(key, entry);
+    }
     for (const [key, entry] of live) {
       if (live.size <= options.maxEntries) break;
-      release(key, entry);
+      if (!isHeld(entry)) letGo(key, entry);
     }
   };
 
@@ -102,7 +122,7 @@ export function createUpstreamSessionPool(
         live.set(key, entry);
         return { session: entry.session, reused: true };
       }
-      if (entry) release(key, entry);
+      if (entry) letGo(key, entry);
       let pending = inflight.get(key);
       if (pending === undefined) {
         pending = create().finally(() => inflight.delete(key));
@@ -110,29 +130,44 @@ export function createUpstreamSessionPool(
         const session = await pending;
         expire(now);
         live.set(key, { session, lastUsed: Date.now() });
+        if (session.sessionId !== null) keyOf.set(session.sessionId, key);
         return { session, reused: false };
       }
       return { session: await pending, reused: true };
     },
     evict(key, sessionId) {
       const entry = live.get(key);
-      if (entry && entry.session.sessionId === sessionId) live.delete(key);
+      if (entry && entry.session.sessionId === sessionId) forget(key, entry);
     },
-    resolve(sessionId) {
+    resolve(scope, sessionId) {
       let current = sessionId;
       for (let hops = 0; hops < 8; hops++) {
-        const next = replacements.get(current);
+        const next = replacements.get(`${scope}|${current}`);
         if (next === undefined) return current;
         current = next;
       }
       return current;
     },
-    replace(oldSessionId, newSessionId) {
-      replacements.set(oldSessionId, newSessionId);
+    replace(scope, oldSessionId, newSessionId) {
+      replacements.set(`${scope}|${oldSessionId}`, newSessionId);
       if (replacements.size > 100_000) {
         const oldest = replacements.keys().next().value;
         if (oldest !== undefined) replacements.delete(oldest);
       }
+    },
+    touch(sessionId) {
+      const key = keyOf.get(sessionId);
+      const entry = key === undefined ? undefined : live.get(key);
+      if (entry !== undefined) entry.lastUsed = Date.now();
+    },
+    hold(sessionId) {
+      holds.set(sessionId, (holds.get(sessionId) ?? 0) + 1);
+    },
+    release(sessionId) {
+      const count = (holds.get(sessionId) ?? 0) - 1;
+      if (count > 0) holds.set(sessionId, count);
+      else holds.delete(sessionId);
+      this.touch(sessionId);
     },
     sweep(now = Date.now()) {
       expire(now);
@@ -140,6 +175,7 @@ export function createUpstreamSessionPool(
     drain() {
       const sessions = [...live.entries()].map(([key, entry]) => ({ key, session: entry.session }));
       live.clear();
+      keyOf.clear();
       return sessions;
     },
   };

@@ -18,6 +18,10 @@ describe('address guard', () => {
       '::ffff:127.0.0.1',
       '0.0.0.0',
       '100.64.0.1',
+      '2002:7f00:1::1',
+      '64:ff9b:1::a00:1',
+      '::7f00:1',
+      'fec0::1',
     ]) {
       assert.equal(guard.isAllowed(address), false, address);
       assert.throws(

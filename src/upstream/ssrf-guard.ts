@@ -35,6 +35,11 @@ const blockedV6: Array<[string, number]> = [
   ['ff00::', 8],
   ['2001:db8::', 32],
   ['64:ff9b::', 96],
+  // Forms that embed or translate to IPv4 addresses, and deprecated site-local.
+  ['64:ff9b:1::', 48],
+  ['2002::', 16],
+  ['::', 96],
+  ['fec0::', 10],
 ];
 
 export interface AddressGuard {

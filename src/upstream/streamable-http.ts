@@ -153,6 +153,7 @@ export function createStreamableHttpUpstream(
           status: reply.status,
           sessionId,
           messages: streamMessages(reply.body, serverKey, call.timeoutMs),
+          close: () => discard(reply.body),
         };
       }
       if (reply.contentType === 'application/json') {

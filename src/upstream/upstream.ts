@@ -44,6 +44,8 @@ export type UpstreamOutcome =
       status: number;
       sessionId: string | undefined;
       messages: AsyncIterable<StreamedMessage>;
+      /** Releases the stream at once, even while a read is pending (the reader is done with it). */
+      close?: () => void;
     }
   /** The upstream answered 404 to a call carrying a session id: the session is gone. */
   | { kind: 'session-gone'; status: 404 };

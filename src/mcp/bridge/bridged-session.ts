@@ -75,7 +75,12 @@ export async function postOnBridgedSession(
   for (let attempt = 0; attempt < 2; attempt++) {
     const session = await acquireBridgedSession(call, deps, envelope);
     const upstreamSessionId =
-      session.sessionId === null ? null : deps.upstreamSessions.resolve(session.sessionId);
+      session.sessionId === null
+        ? null
+        : deps.upstreamSessions.resolve(
+            `${call.serverKey}|${call.principal.id}`,
+            session.sessionId,
+          );
     const outcome = await call.upstream.post(message, {
       sessionId: upstreamSessionId,
       protocolVersion: session.protocolVersion,

@@ -180,7 +180,10 @@ async function openLogLevel(call: McpCall, deps: McpDeps, envelope: ModernEnvelo
       params: { level: 'debug' },
     },
     {
-      sessionId: deps.upstreamSessions.resolve(session.sessionId),
+      sessionId: deps.upstreamSessions.resolve(
+        `${call.serverKey}|${call.principal.id}`,
+        session.sessionId,
+      ),
       protocolVersion: session.protocolVersion,
       timeoutMs: call.timeoutMs,
     },

@@ -87,6 +87,7 @@ export async function handleLegacyGet(call: McpCall, deps: McpDeps): Promise<voi
   const hubKey = `${call.serverKey}|${upstreamSessionId ?? session.tag}`;
   // Messages may arrive between the upstream answering and our response headers going out.
   const early: StreamedMessage[] = [];
+  let ended = false;
   const detach = await deps.streamHub.attach(
     hubKey,
     {
@@ -97,6 +98,7 @@ export async function handleLegacyGet(call: McpCall, deps: McpDeps): Promise<voi
         else early.push(mapped);
       },
       closed() {
+        ended = true;
         sse?.end();
       },
       accepts(item) {
@@ -116,8 +118,15 @@ export async function handleLegacyGet(call: McpCall, deps: McpDeps): Promise<voi
     );
   const writer = start();
   for (const item of early.splice(0)) writer.send(item.message, item.eventId, item.retry);
-  await writer.done;
-  detach();
+  if (ended) writer.end();
+  // An attached stream keeps its upstream session alive in the pool.
+  if (upstreamSessionId !== null) deps.upstreamSessions.hold(upstreamSessionId);
+  try {
+    await writer.done;
+  } finally {
+    if (upstreamSessionId !== null) deps.upstreamSessions.release(upstreamSessionId);
+    detach();
+  }
   call.record.httpStatus = 200;
   call.record.bytesOut = writer.bytesWritten();
 }

@@ -18,7 +18,7 @@ import { header } from '../mcp-call.ts';
 import type { McpCall, McpDeps } from '../mcp-call.ts';
 import { gatewayErrorResponse, recordAnswer, sendAccepted, sendJson } from '../reply.ts';
 import { openSseStream } from '../sse-writer.ts';
-import { mapForSession, pendingKey } from './relay.ts';
+import { mapForSession, pendingKey, toUpstreamRequest } from './relay.ts';
 import { currentUpstreamSessionId, sendToUpstreamSession } from './upstream-binding.ts';
 
 /** Opens the session named by Mcp-Session-Id, or explains why not. */
@@ -103,7 +103,7 @@ async function forwardClientAnswer(
   // A late answer to a request that already timed out is dropped: the upstream got an error instead.
   if (
     !deps.pendingClientRequests.settle(
-      pendingKey(currentUpstreamSessionId(deps, session), upstreamId),
+      pendingKey(call.serverKey, session, currentUpstreamSessionId(deps, session), upstreamId),
     )
   ) {
     return sendAccepted(call.reply, call.record, sessionHeader);
@@ -119,10 +119,12 @@ async function forwardRequest(
   sessionHeader: Record<string, string>,
 ): Promise<void> {
   const started = performance.now();
-  const { outcome, upstreamSessionId } = await sendToUpstreamSession(call, deps, session, {
-    ...message,
-    id: toUpstreamId(session.tag, message.id),
-  });
+  const { outcome, upstreamSessionId } = await sendToUpstreamSession(
+    call,
+    deps,
+    session,
+    toUpstreamRequest(session, message),
+  );
   if (outcome.kind === 'accepted')
     throw new GatewayError(
       'upstream_protocol_error',
@@ -180,7 +182,6 @@ async function forwardRequest(
         break;
       }
     }
-    if (sse.closed) await iterator.return?.();
   } catch (error) {
     if (!answered && !sse.closed) {
       const failure =
@@ -194,6 +195,9 @@ async function forwardRequest(
       answered = true;
     }
   }
+  // Answered or abandoned: the upstream stream is of no further use here (a
+  // pending read would otherwise wait for the upstream's next event).
+  outcome.close?.();
   // An upstream that closed the stream after an event id expects the client
   // to resume with GET + Last-Event-ID (SEP-1699 polling); otherwise the
   // request would be left unanswered, so the client gets an error.
@@ -240,7 +244,7 @@ export async function handleLegacyBatch(
       'This server speaks only the 2026-07-28 protocol upstream, which has no batches; send messages one by one.',
     );
   const outgoing = messages.map((message) => {
-    if (isRequest(message)) return { ...message, id: toUpstreamId(session.tag, message.id) };
+    if (isRequest(message)) return toUpstreamRequest(session, message);
     if (isResponse(message)) {
       const upstreamId = fromClientRequestId(message.id);
       if (upstreamId === undefined)
@@ -249,7 +253,7 @@ export async function handleLegacyBatch(
           'A response in the batch does not answer any request the server sent.',
         );
       deps.pendingClientRequests.settle(
-        pendingKey(currentUpstreamSessionId(deps, session), upstreamId),
+        pendingKey(call.serverKey, session, currentUpstreamSessionId(deps, session), upstreamId),
       );
       return { ...message, id: upstreamId };
     }
@@ -261,6 +265,28 @@ export async function handleLegacyBatch(
     for (const item of Array.isArray(value)
       ? (value as JsonRpcMessage[])
       : [value as JsonRpcMessage]) {
+      if (isRequest(item)) {
+        // A batch is answered as one JSON array: a server→client request in it
+        // could never reach the client, so the upstream gets an error at once.
+        void call.upstream
+          .post(
+            {
+              jsonrpc: '2.0',
+              id: item.id,
+              error: {
+                code: -32001,
+                message: 'Server requests cannot be relayed inside a JSON-RPC batch.',
+              },
+            },
+            {
+              sessionId: upstreamSessionId,
+              protocolVersion: session.ver,
+              timeoutMs: call.timeoutMs,
+            },
+          )
+          .catch(() => undefined);
+        continue;
+      }
       const mapped = mapForSession(
         deps,
         call.upstream,

@@ -6,13 +6,24 @@
  */
 import type { LegacySession } from '../../session/legacy-session.ts';
 import type { Upstream } from '../../upstream/upstream.ts';
-import { isRequest, isResponse } from '../json-rpc.ts';
+import { isObject, isRequest, isResponse } from '../json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '../json-rpc.ts';
-import { fromUpstreamId, toClientRequestId } from '../id-mapping.ts';
+import { fromUpstreamId, toClientRequestId, toUpstreamId } from '../id-mapping.ts';
 import type { McpDeps } from '../mcp-call.ts';
 
-export function pendingKey(upstreamSessionId: string | null, upstreamRequestId: JsonRpcId): string {
-  return `${upstreamSessionId ?? '-'}|${typeof upstreamRequestId}:${upstreamRequestId}`;
+/**
+ * Names a server→client request awaiting the client's answer: per server and
+ * upstream session, or per downstream session when the upstream is
+ * stateless, so no other session can answer (or shadow) it.
+ */
+export function pendingKey(
+  serverKey: string,
+  session: LegacySession,
+  upstreamSessionId: string | null,
+  upstreamRequestId: JsonRpcId,
+): string {
+  const scope = upstreamSessionId === null ? `tag:${session.tag}` : `up:${upstreamSessionId}`;
+  return `${serverKey}|${scope}|${typeof upstreamRequestId}:${upstreamRequestId}`;
 }
 
 /** Starts the clock on a server→client request and returns it as the client must see it. */
@@ -24,22 +35,28 @@ export function relayClientRequest(
   request: JsonRpcRequest,
   timeoutMs: number,
 ): JsonRpcRequest {
-  deps.pendingClientRequests.register(pendingKey(upstreamSessionId, request.id), () => {
-    deps.log.warn(
-      { server: upstream.serverKey, method: request.method },
-      'client did not answer a server request in time; failing it upstream',
-    );
-    void upstream
-      .post(
-        {
-          jsonrpc: '2.0',
-          id: request.id,
-          error: { code: -32001, message: `The client did not answer ${request.method} in time.` },
-        },
-        { sessionId: upstreamSessionId, protocolVersion: session.ver, timeoutMs },
-      )
-      .catch(() => undefined);
-  });
+  deps.pendingClientRequests.register(
+    pendingKey(upstream.serverKey, session, upstreamSessionId, request.id),
+    () => {
+      deps.log.warn(
+        { server: upstream.serverKey, method: request.method },
+        'client did not answer a server request in time; failing it upstream',
+      );
+      void upstream
+        .post(
+          {
+            jsonrpc: '2.0',
+            id: request.id,
+            error: {
+              code: -32001,
+              message: `The client did not answer ${request.method} in time.`,
+            },
+          },
+          { sessionId: upstreamSessionId, protocolVersion: session.ver, timeoutMs },
+        )
+        .catch(() => undefined);
+    },
+  );
   return { ...request, id: toClientRequestId(request.id) };
 }
 
@@ -61,5 +78,39 @@ export function mapForSession(
   }
   if (isRequest(message))
     return relayClientRequest(deps, upstream, session, upstreamSessionId, message, timeoutMs);
+  const params = 'params' in message && isObject(message.params) ? message.params : undefined;
+  if (message.method === 'notifications/progress' && params !== undefined) {
+    // Progress tokens went up namespaced by session (toUpstreamToken): only the owner gets them.
+    const token = fromUpstreamId(session.tag, params.progressToken);
+    return token === undefined
+      ? undefined
+      : { ...message, params: { ...params, progressToken: token } };
+  }
+  if (message.method === 'notifications/cancelled' && params !== undefined) {
+    // The upstream cancels one of its own requests, which the client knows by its gateway id.
+    const id = params.requestId;
+    if (typeof id === 'string' || typeof id === 'number')
+      return { ...message, params: { ...params, requestId: toClientRequestId(id) } };
+  }
   return message;
+}
+
+/**
+ * The request as it goes upstream: its id, and its progress token if it
+ * asked for progress, namespaced by the downstream session (several
+ * downstream sessions may share one upstream session).
+ */
+export function toUpstreamRequest(session: LegacySession, message: JsonRpcRequest): JsonRpcRequest {
+  const upstream: JsonRpcRequest = { ...message, id: toUpstreamId(session.tag, message.id) };
+  const meta = message.params?._meta;
+  if (
+    isObject(meta) &&
+    (typeof meta.progressToken === 'string' || typeof meta.progressToken === 'number')
+  ) {
+    upstream.params = {
+      ...message.params,
+      _meta: { ...meta, progressToken: toUpstreamId(session.tag, meta.progressToken) },
+    };
+  }
+  return upstream;
 }

@@ -102,6 +102,12 @@ export function createStreamHub(): StreamHub {
       const live = channel;
       if (!(await live.ready)) return null;
       live.subscribers.add(subscriber);
+      // The upstream stream may have ended while this subscriber waited for it.
+      if (channels.get(key) !== live) {
+        live.subscribers.delete(subscriber);
+        subscriber.closed();
+        return () => undefined;
+      }
       return () => {
         live.subscribers.delete(subscriber);
         if (live.subscribers.size === 0) {

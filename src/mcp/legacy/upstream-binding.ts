@@ -12,8 +12,15 @@ import type { JsonRpcMessage } from '../json-rpc.ts';
 import type { McpCall, McpDeps } from '../mcp-call.ts';
 import { openUpstreamSession } from './initialize.ts';
 
+/** Replacements of upstream session ids are kept per server and principal. */
+export function replacementScope(session: LegacySession): string {
+  return `${session.ws}/${session.srv}|${session.pid}`;
+}
+
 export function currentUpstreamSessionId(deps: McpDeps, session: LegacySession): string | null {
-  return session.usid === null ? null : deps.upstreamSessions.resolve(session.usid);
+  return session.usid === null
+    ? null
+    : deps.upstreamSessions.resolve(replacementScope(session), session.usid);
 }
 
 export async function sendToUpstreamSession(
@@ -28,6 +35,8 @@ export async function sendToUpstreamSession(
 }> {
   let upstreamSessionId = currentUpstreamSessionId(deps, session);
   for (let attempt = 0; attempt < 2; attempt++) {
+    // A session in use is never idle: the pool must not end it under its clients.
+    if (upstreamSessionId !== null) deps.upstreamSessions.touch(upstreamSessionId);
     const outcome = await call.upstream.post(message, {
       sessionId: upstreamSessionId,
       protocolVersion: session.ver,
@@ -60,7 +69,7 @@ export async function sendToUpstreamSession(
       openUpstreamSession(call.upstream, params, call.timeoutMs),
     );
     if (fresh.sessionId !== null && fresh.sessionId !== upstreamSessionId)
-      deps.upstreamSessions.replace(upstreamSessionId, fresh.sessionId);
+      deps.upstreamSessions.replace(replacementScope(session), upstreamSessionId, fresh.sessionId);
     upstreamSessionId = fresh.sessionId;
   }
   throw new GatewayError(
