@@ -97,7 +97,10 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
 
   const records = createRecordWriter({ store, queueSize: config.recordQueueSize, logger });
   const recordSink = config.records ? records : { write: () => undefined };
-  const upstreams = createUpstreamRegistry(guard, { log: logger });
+  const upstreams = createUpstreamRegistry(guard, {
+    log: logger,
+    baseEnv: { PATH: env.PATH, HOME: env.HOME },
+  });
   const pendingClientRequests = createPendingClientRequests(config.clientRequestTimeoutMs);
   const streamHub = createStreamHub();
   const endUpstreamSession = (key: string, session: UpstreamSession): Promise<void> => {

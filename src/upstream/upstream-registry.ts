@@ -1,13 +1,16 @@
 /**
  * One Upstream per server definition, created on first use and replaced when
- * the definition's endpoint changes, so connection pools live as long as the
- * server does.
+ * the definition's endpoint (or stdio command, arguments or environment)
+ * changes, so connection pools and processes live as long as the server does.
  */
 import { GatewayError } from '../shared/errors.ts';
 import type { ServerDefinition } from '../store/model.ts';
+import { createChildReaper } from './child-reaper.ts';
 import { createLegacySseUpstream } from './legacy-sse.ts';
-import type { UpstreamLog } from './legacy-sse-router.ts';
 import type { AddressGuard } from './ssrf-guard.ts';
+import { createStdioUpstream } from './stdio.ts';
+import type { StdioDeps } from './stdio.ts';
+import type { ProcessLog } from './stdio-process.ts';
 import { createStreamableHttpUpstream } from './streamable-http.ts';
 import type { Upstream } from './upstream.ts';
 
@@ -20,13 +23,30 @@ export interface UpstreamRegistry {
 
 export function createUpstreamRegistry(
   guard: AddressGuard,
-  options: { log?: UpstreamLog } = {},
+  options: {
+    log?: ProcessLog;
+    /** What stdio children inherit from the gateway's environment (PATH, HOME). */
+    baseEnv?: StdioDeps['baseEnv'];
+    stdio?: StdioDeps['options'];
+  } = {},
 ): UpstreamRegistry {
+  const reaper = createChildReaper();
+  const silent: ProcessLog = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+  };
   const upstreams = new Map<string, { upstream: Upstream; fingerprint: string }>();
   return {
     get(server) {
       const key = `${server.workspaceId}/${server.id}`;
-      const fingerprint = `${server.transport}|${server.url ?? ''}`;
+      const fingerprint = JSON.stringify([
+        server.transport,
+        server.url,
+        server.command,
+        server.args,
+        server.env,
+      ]);
       const existing = upstreams.get(key);
       if (existing?.fingerprint === fingerprint) return existing.upstream;
       if (existing) void existing.upstream.close().catch(() => undefined);
@@ -35,6 +55,17 @@ export function createUpstreamRegistry(
         upstream = createStreamableHttpUpstream(key, server.url, guard);
       else if (server.transport === 'sse' && server.url !== null)
         upstream = createLegacySseUpstream(key, server.url, guard, { log: options.log });
+      else if (server.transport === 'stdio' && server.command !== null)
+        upstream = createStdioUpstream(
+          key,
+          { command: server.command, args: server.args, env: server.env },
+          {
+            log: options.log ?? silent,
+            reaper,
+            baseEnv: options.baseEnv ?? {},
+            options: options.stdio,
+          },
+        );
       else
         throw new GatewayError(
           'unsupported_transport',

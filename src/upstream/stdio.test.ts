@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { JsonRpcMessage, JsonRpcRequest } from '../mcp/json-rpc.ts';
+import { GatewayError } from '../shared/errors.ts';
+import { createChildReaper } from './child-reaper.ts';
+import { createStdioUpstream } from './stdio.ts';
+import type { StdioDeps, StdioUpstream } from './stdio.ts';
+import type { UpstreamOutcome } from './upstream.ts';
+
+const fixture = fileURLToPath(
+  new URL('../../test/fixtures/fixture-server/main.ts', import.meta.url),
+);
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined };
+const open: StdioUpstream[] = [];
+
+function start(
+  args: string[] = [fixture, '--stdio', '--era', 'legacy'],
+  options: StdioDeps['options'] = {},
+  log: StdioDeps['log'] = quiet,
+): StdioUpstream {
+  const upstream = createStdioUpstream(
+    'acme/stdio',
+    { command: process.execPath, args, env: { FIXTURE_MARK: 'declared' } },
+    { log, reaper: createChildReaper(), baseEnv: { PATH: '/usr/bin' }, options },
+  );
+  open.push(upstream);
+  return upstream;
+}
+
+const initialize = (id: string | number): JsonRpcRequest => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'unit', version: '1' },
+  },
+});
+
+async function openSession(upstream: StdioUpstream, id: string | number = 'init'): Promise<string> {
+  const outcome = await upstream.post(initialize(id), { timeoutMs: 10_000 });
+  assert.equal(outcome.kind, 'json');
+  if (outcome.kind !== 'json') throw new Error('unreachable');
+  assert.equal((outcome.message as { id: unknown }).id, id);
+  return outcome.sessionId!;
+}
+
+async function collect(outcome: UpstreamOutcome): Promise<JsonRpcMessage[]> {
+  assert.equal(outcome.kind, 'stream');
+  const messages: JsonRpcMessage[] = [];
+  if (outcome.kind === 'stream')
+    for await (const item of outcome.messages) if (item.message) messages.push(item.message);
+  return messages;
+}
+
+const callTool = (id: string | number, name: string, args: object, meta?: object) => ({
+  jsonrpc: '2.0' as const,
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) },
+});
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((upstream) => upstream.close()));
+});
+
+describe('stdio upstream', () => {
+  it('initializes one process once and shares it between sessions', async () => {
+    const upstream = start();
+    const first = await openSession(upstream, 1);
+    const second = await openSession(upstream, 'again');
+    assert.equal(first, second);
+    const pid = upstream.state().pid!;
+    assert.ok(alive(pid));
+    const absorbed = await upstream.post(
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { sessionId: first, timeoutMs: 5_000 },
+    );
+    assert.equal(absorbed.kind, 'accepted');
+    assert.equal(upstream.state().pid, pid);
+  });
+
+  it('maps colliding ids and progress tokens of concurrent callers back to each caller', async () => {
+    const upstream = start();
+    const session = await openSession(upstream);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const outcome = await upstream.post(
+          callTool(7, 'json_schema_2020_12_tool', { name: `caller-${i}`, email: 'a@b.test' }),
+          { sessionId: session, timeoutMs: 10_000 },
+        );
+        return collect(outcome);
+      }),
+    );
+    answers.forEach((messages, i) => {
+      const [answer] = messages as unknown as Array<{
+        id: unknown;
+        result: { content: [{ text: string }] };
+      }>;
+      assert.equal(answer!.id, 7);
+      assert.match(answer!.result.content[0].text, new RegExp(`caller-${i}"`));
+    });
+    const progress = await collect(
+      await upstream.post(callTool('p', 'test_tool_with_progress', {}, { progressToken: 'tok' }), {
+        sessionId: session,
+        timeoutMs: 10_000,
+      }),
+    );
+    const tokens = (progress as Array<{ method?: string; params?: { progressToken?: unknown } }>)
+      .filter((m) => m.method === 'notifications/progress')
+      .map((m) => m.params?.progressToken);
+    assert.deepEqual(tokens, ['tok', 'tok', 'tok']);
+    assert.equal((progress.at(-1) as { id: unknown }).id, 'p');
+  });
+
+  it('fails in-flight calls at once when the process dies, then starts a new one', async () => {
+    const upstream = start();
+    const session = await openSession(upstream);
+    const pid = upstream.state().pid!;
+    const outcome = await upstream.post(callTool('slow', 'test_elicitation', { message: 'hi' }), {
+      sessionId: session,
+      timeoutMs: 30_000,
+    });
+    const started = Date.now();
+    process.kill(pid, 'SIGKILL');
+    await assert.rejects(collect(outcome), (error: unknown) => {
+      assert.ok(error instanceof GatewayError);
+      assert.equal(error.code, 'upstream_unavailable');
+      return true;
+    });
+    assert.ok(Date.now() - started < 1_000);
+    const stale = await upstream.post(callTool(2, 'test_simple_text', {}), {
+      sessionId: session,
+      timeoutMs: 5_000,
+    });
+    assert.equal(stale.kind, 'session-gone');
+    const fresh = await openSession(upstream);
+    assert.notEqual(fresh, session);
+    assert.notEqual(upstream.state().pid, pid);
+    assert.equal(upstream.state().restarts, 1);
+    const [answer] = await collect(
+      await upstream.post(callTool(3, 'test_simple_text', {}), {
+        sessionId: fresh,
+        timeoutMs: 5_000,
+      }),
+    );
+    assert.equal((answer as { id: unknown }).id, 3);
+  });
+
+  it('backs off a server that keeps crashing, and reports it', async () => {
+    const upstream = start(['-e', 'process.exit(3)'], { backoffBaseMs: 5_000 });
+    for (let attempt = 0; attempt < 2; attempt++)
+      await assert.rejects(upstream.post(initialize(attempt), { timeoutMs: 2_000 }));
+    const state = upstream.state();
+    assert.equal(state.running, false);
+    assert.equal(state.consecutiveCrashes, 2);
+    assert.match(state.lastError!, /code 3/);
+    assert.ok(state.backoffMs > 4_000);
+    const started = Date.now();
+    await assert.rejects(upstream.post(initialize(9), { timeoutMs: 2_000 }), /next start in/);
+    assert.ok(Date.now() - started < 500);
+  });
+
+  it('stops an idle process after its TTL; the old session is then gone', async () => {
+    const upstream = start(undefined, { idleMs: 300 });
+    const session = await openSession(upstream);
+    const pid = upstream.state().pid!;
+    const deadline = Date.now() + 5_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alive(pid), false);
+    assert.equal(upstream.state().restarts, 0);
+    const stale = await upstream.post(callTool(1, 'test_simple_text', {}), {
+      sessionId: session,
+      timeoutMs: 5_000,
+    });
+    assert.equal(stale.kind, 'session-gone');
+  });
+
+  it('runs the child with PATH, HOME and the declared env only, and logs its stderr', async () => {
+    const lines: string[] = [];
+    const log = { ...quiet, info: (_: object, line: string) => lines.push(line) };
+    const script = `process.stderr.write(Object.keys(process.env).sort().join(',') + '\\n');
+      process.stdin.on('data', () => {}); process.stdin.on('end', () => process.exit(0));`;
+    const upstream = start(['-e', script], { idleMs: 60_000 }, log);
+    const pending = upstream.post(initialize(1), { timeoutMs: 300 });
+    await assert.rejects(pending);
+    const deadline = Date.now() + 3_000;
+    while (lines.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(lines[0]!.split(','), ['FIXTURE_MARK', 'PATH']);
+  });
+
+  it('leaves no child behind after close', async () => {
+    const upstream = start(undefined, { graceMs: 300 });
+    await openSession(upstream);
+    const pid = upstream.state().pid!;
+    await upstream.close();
+    assert.equal(alive(pid), false);
+  });
+});
