@@ -1,7 +1,7 @@
 /**
  * The upstream port: what the mcp layer needs from any MCP server the
  * gateway fronts, whatever its transport. One file per transport implements
- * it (streamable-http.ts, legacy-sse.ts; stdio follows).
+ * it (streamable-http.ts, legacy-sse.ts, stdio.ts).
  */
 import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
 import type { ReplyBody } from './http-client.ts';
