@@ -100,6 +100,10 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   const upstreams = createUpstreamRegistry(guard, {
     log: logger,
     baseEnv: { PATH: env.PATH, HOME: env.HOME },
+    stdio: {
+      idleMs: config.stdioIdleTtlSeconds * 1000,
+      maxProcesses: config.stdioMaxProcesses,
+    },
   });
   const pendingClientRequests = createPendingClientRequests(config.clientRequestTimeoutMs);
   const streamHub = createStreamHub();

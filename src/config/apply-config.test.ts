@@ -43,6 +43,7 @@ workspaces:
         env:
           MEMORY_FILE: /var/lib/memory.json
           TOKEN: { value_env: MEMORY_TOKEN }
+        cwd: /srv/memory
         timeout_ms: 5000
 api_keys:
   - { name: ci, user: admin@acme.test, workspace: acme, key_env: CI_API_KEY, servers: [everything] }
@@ -86,6 +87,8 @@ describe('applying the declarative config', () => {
     assert.equal(memory?.name, 'memory');
     assert.deepEqual(memory?.env, { MEMORY_FILE: '/var/lib/memory.json', TOKEN: 'memory-secret' });
     assert.equal(memory?.timeoutMs, 5000);
+    assert.equal(memory?.cwd, '/srv/memory');
+    assert.equal((await store.servers.find('acme', 'everything'))?.cwd, null);
     assert.equal((await store.servers.find('acme', 'everything'))?.timeoutMs, 30_000);
     const key = await store.apiKeys.findByHash(hashApiKey(CI_KEY));
     assert.equal(key?.prefix, apiKeyPrefix(CI_KEY));
@@ -136,6 +139,15 @@ describe('applying the declarative config', () => {
     );
     assert.ok((await store.apiKeys.findByHash(hashApiKey(CI_KEY)))?.revokedAt instanceof Date);
     assert.ok(await store.users.findByEmail('dev@acme.test'), 'users are never removed');
+  });
+
+  it('updates a stdio server whose working directory changed', async (t) => {
+    const store = await open(t);
+    await applyConfig(store, parseConfigText(baseYaml), env, options);
+    const moved = baseYaml.replace('cwd: /srv/memory', 'cwd: /srv/other');
+    const summary = await applyConfig(store, parseConfigText(moved), env, options);
+    assert.equal(formatApplySummary(summary), 'servers: 1 updated');
+    assert.equal((await store.servers.find('acme', 'memory'))?.cwd, '/srv/other');
   });
 
   it('leaves workspaces the file does not declare alone', async (t) => {

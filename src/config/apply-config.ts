@@ -115,6 +115,7 @@ function serverInput(
     url: server.url ?? null,
     command: server.command ?? null,
     args: server.args,
+    cwd: server.cwd ?? null,
     env: ctx.secrets.serverEnv.get(serverEnvKey(workspaceIndex, serverIndex)) ?? {},
     timeoutMs: server.timeout_ms ?? ctx.options.defaultTimeoutMs,
   };
@@ -122,10 +123,10 @@ function serverInput(
 
 type ComparableServer = Pick<
   ServerDefinition,
-  'name' | 'transport' | 'url' | 'command' | 'args' | 'env' | 'timeoutMs'
+  'name' | 'transport' | 'url' | 'command' | 'args' | 'cwd' | 'env' | 'timeoutMs'
 >;
 const serverShape = (s: ComparableServer) =>
-  canonical([s.name, s.transport, s.url, s.command, s.args, s.env, s.timeoutMs]);
+  canonical([s.name, s.transport, s.url, s.command, s.args, s.cwd, s.env, s.timeoutMs]);
 
 async function applyWorkspaceServers(ctx: Context, workspaceIndex: number): Promise<void> {
   const workspace = ctx.config.workspaces[workspaceIndex]!;

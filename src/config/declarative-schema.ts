@@ -2,6 +2,7 @@
  * The declarative config file (YAML), `PORTCULLIS_CONFIG` or `portcullis apply -f`.
  * Secrets appear only by reference (`*_env`), never inline.
  */
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 
 const slug = z
@@ -40,6 +41,11 @@ export const serverSchema = z
     command: z.string().min(1).optional(),
     args: z.array(z.string()).default([]),
     env: z.record(envName, envEntry).default({}),
+    cwd: z
+      .string()
+      .refine(isAbsolute, 'must be an absolute path')
+      .optional()
+      .describe("Working directory of a stdio server's process; the gateway's own when absent."),
     timeout_ms: z.number().int().min(100).max(3_600_000).optional(),
   })
   .superRefine((server, ctx) => {
@@ -63,12 +69,13 @@ export const serverSchema = z
           path: ['url'],
           message: `is required for transport ${server.transport}`,
         });
-      if (server.command !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['command'],
-          message: `is only allowed for transport stdio`,
-        });
+      for (const field of ['command', 'cwd'] as const)
+        if (server[field] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `is only allowed for transport stdio`,
+          });
     }
   });
 

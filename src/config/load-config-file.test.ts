@@ -79,6 +79,19 @@ describe('loading the declarative config file', () => {
     ]);
   });
 
+  it('takes an absolute cwd for stdio servers only', () => {
+    const stdio = '        args: ["-y", "@modelcontextprotocol/server-memory"]\n';
+    const withCwd = parseConfigText(example.replace(stdio, `${stdio}        cwd: /srv/memory\n`));
+    assert.equal(withCwd.workspaces[0]!.servers[1]!.cwd, '/srv/memory');
+    assert.deepEqual(issuesOf(example.replace(stdio, `${stdio}        cwd: srv/memory\n`)), [
+      'workspaces.0.servers.1.cwd: must be an absolute path (line 19, column 14)',
+    ]);
+    const http = '        url: http://127.0.0.1:3001/mcp\n';
+    assert.deepEqual(issuesOf(example.replace(http, `${http}        cwd: /srv\n`)), [
+      'workspaces.0.servers.0.cwd: is only allowed for transport stdio (line 15, column 14)',
+    ]);
+  });
+
   it('refuses inline secrets as unknown keys', () => {
     const text = example.replace('password_env: ADMIN_PASSWORD', 'password: hunter2');
     assert.deepEqual(issuesOf(text), ['users.0.password: is not a known key (line 4, column 5)']);

@@ -104,6 +104,22 @@ export const runtimeConfigSchema = z.object({
     .min(60)
     .default(24 * 3600)
     .describe('Lifetime of a legacy Mcp-Session-Id.'),
+  PORTCULLIS_STDIO_IDLE_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(600)
+    .describe(
+      'How long a stdio server process may sit unused (no call in flight, no listener) before it is stopped; the next call starts it again.',
+    ),
+  PORTCULLIS_STDIO_MAX_PROCESSES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(64)
+    .describe(
+      'Most stdio server processes this instance runs at once; a call that would start one more fails with upstream_unavailable.',
+    ),
   PORTCULLIS_SHUTDOWN_GRACE_MS: z.coerce
     .number()
     .int()
@@ -141,6 +157,8 @@ export interface RuntimeConfig {
   readonly upstreamTimeoutMs: number;
   readonly clientRequestTimeoutMs: number;
   readonly sessionTtlSeconds: number;
+  readonly stdioIdleTtlSeconds: number;
+  readonly stdioMaxProcesses: number;
   readonly shutdownGraceMs: number;
   readonly records: boolean;
   readonly recordQueueSize: number;
@@ -204,6 +222,8 @@ export function parseRuntimeConfig(
     upstreamTimeoutMs: c.PORTCULLIS_UPSTREAM_TIMEOUT_MS,
     clientRequestTimeoutMs: c.PORTCULLIS_CLIENT_REQUEST_TIMEOUT_MS,
     sessionTtlSeconds: c.PORTCULLIS_SESSION_TTL_S,
+    stdioIdleTtlSeconds: c.PORTCULLIS_STDIO_IDLE_TTL_S,
+    stdioMaxProcesses: c.PORTCULLIS_STDIO_MAX_PROCESSES,
     shutdownGraceMs: c.PORTCULLIS_SHUTDOWN_GRACE_MS,
     records: c.PORTCULLIS_RECORDS,
     recordQueueSize: c.PORTCULLIS_RECORD_QUEUE_SIZE,

@@ -39,6 +39,8 @@ export interface ServerDefinition {
   readonly args: readonly string[];
   /** Environment for stdio servers: name → `{ value_env }` secret reference or literal non-secret value. */
   readonly env: Readonly<Record<string, string>>;
+  /** Working directory of a stdio server; null for the gateway's own. */
+  readonly cwd: string | null;
   /** Per-server upstream timeout for one request, in milliseconds. */
   readonly timeoutMs: number;
   readonly createdAt: Date;

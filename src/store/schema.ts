@@ -50,6 +50,7 @@ export interface ServersTable {
   command: string | null;
   args: Json;
   env: Json;
+  cwd: string | null;
   timeout_ms: number;
   created_at: Timestamp;
   updated_at: Timestamp;

@@ -17,6 +17,7 @@ export function createServersRepository(
     command: row.command,
     args: codec.fromJson(row.args) as string[],
     env: codec.fromJson(row.env) as Record<string, string>,
+    cwd: row.cwd,
     timeoutMs: row.timeout_ms,
     createdAt: codec.fromTimestamp(row.created_at),
     updatedAt: codec.fromTimestamp(row.updated_at),
@@ -32,6 +33,7 @@ export function createServersRepository(
         command: input.command ?? null,
         args: codec.toJson(input.args ?? []),
         env: codec.toJson(input.env ?? {}),
+        cwd: input.cwd ?? null,
         timeout_ms: input.timeoutMs,
         updated_at: now,
       };

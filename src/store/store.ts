@@ -25,6 +25,7 @@ export interface ServerInput {
   command?: string | null;
   args?: readonly string[];
   env?: Readonly<Record<string, string>>;
+  cwd?: string | null;
   timeoutMs: number;
 }
 

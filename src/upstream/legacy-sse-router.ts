@@ -13,6 +13,9 @@
  *      in progress, and with one call in flight that is the likely owner.
  *   4. Otherwise it goes to the listeners (the downstream standalone
  *      streams): a notification to each, a request to the newest only.
+ *      A channel shared by many members (stdio) sets `screenServerRequest`:
+ *      its server→client requests skip this rule, and rule 3 applies only
+ *      when the screen admits the request for that exchange's call.
  *   5. Otherwise it is dropped with a debug log. A dropped request is
  *      answered upstream with an error so the server does not wait for it.
  *
@@ -59,6 +62,15 @@ export interface RouterDeps {
   readonly sendQuietly: (message: JsonRpcMessage, timeoutMs: number) => void;
   /** Marks the session as used, for the idle timer. */
   readonly touch: () => void;
+  /**
+   * For a channel shared by many members: why `request` may not go to the
+   * client of `call` (undefined when it may). Set, a server→client request
+   * is never handed to a listener, only to the one exchange in flight.
+   */
+  readonly screenServerRequest?: (
+    request: JsonRpcRequest,
+    call: UpstreamCall,
+  ) => string | undefined;
 }
 
 interface ExchangeState {
@@ -136,15 +148,15 @@ export function createMessageRouter(deps: RouterDeps): MessageRouter {
     touch();
   };
 
-  const refuse = (request: JsonRpcRequest): void => {
+  const refuse = (
+    request: JsonRpcRequest,
+    reason = `No client is listening on this session to answer ${request.method}.`,
+  ): void => {
     sendQuietly(
       {
         jsonrpc: '2.0',
         id: request.id,
-        error: {
-          code: JsonRpcCode.UpstreamError,
-          message: `No client is listening on this session to answer ${request.method}.`,
-        },
+        error: { code: JsonRpcCode.UpstreamError, message: reason },
       },
       REFUSAL_TIMEOUT_MS,
     );
@@ -163,6 +175,17 @@ export function createMessageRouter(deps: RouterDeps): MessageRouter {
       deliver(state, message);
       if (state.pending.size === 0) settle(state);
       return;
+    }
+    const screen = deps.screenServerRequest;
+    if (screen !== undefined && isRequest(message)) {
+      const [only] = exchanges;
+      const refusal =
+        exchanges.size === 1
+          ? screen(message, only!.call)
+          : `${message.method} cannot be attributed to one client: ${exchanges.size} calls are in flight on this shared server.`;
+      if (refusal === undefined) return deliver(only!, message);
+      log.debug({ server: serverKey, method: message.method }, refusal);
+      return refuse(message, refusal);
     }
     const isProgress = isNotification(message) && message.method === 'notifications/progress';
     if (isProgress) {

@@ -14,7 +14,7 @@ import { GatewayError } from '../shared/errors.ts';
 import type { ChildReaper } from './child-reaper.ts';
 import { parseMessage } from './http-client.ts';
 import { createMessageRouter } from './legacy-sse-router.ts';
-import type { MessageRouter, UpstreamLog } from './legacy-sse-router.ts';
+import type { MessageRouter, RouterDeps, UpstreamLog } from './legacy-sse-router.ts';
 import { readLines } from './line-reader.ts';
 
 export interface ProcessLog extends UpstreamLog {
@@ -46,6 +46,9 @@ export interface StdioProcessDeps {
   readonly reaper: ChildReaper;
   readonly graceMs: number;
   readonly maxLineBytes: number;
+  readonly cwd?: string;
+  /** Which server→client requests may reach which call's client (legacy-sse-router.ts). */
+  readonly screenServerRequest?: RouterDeps['screenServerRequest'];
   /** Called once when the process is gone; `expected` when stop() ended it. */
   onExit(process: StdioProcess, reason: GatewayError, expected: boolean): void;
 }
@@ -56,6 +59,7 @@ export function spawnStdioProcess(deps: StdioProcessDeps): StdioProcess {
   const { serverKey, log } = deps;
   const child = spawn(deps.command, [...deps.args], {
     env: deps.env,
+    ...(deps.cwd === undefined ? {} : { cwd: deps.cwd }),
     stdio: ['pipe', 'pipe', 'pipe'],
     windowsHide: true,
   });
@@ -81,6 +85,7 @@ export function spawnStdioProcess(deps: StdioProcessDeps): StdioProcess {
     touch: () => {
       lastActive = Date.now();
     },
+    screenServerRequest: deps.screenServerRequest,
   });
 
   const stdioProcess: StdioProcess = {

@@ -1,6 +1,7 @@
 /**
  * Supervises the one process behind a stdio server: started on first use and
- * initialized once (every downstream session reuses that `initialize`),
+ * initialized once (every downstream session reuses that `initialize`, sent
+ * with the shared capabilities of stdio-client-capabilities.ts),
  * restarted on the next use after a crash with exponential backoff while it
  * keeps crashing, stopped after an idle TTL and on close().
  */
@@ -8,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isResponse } from '../mcp/json-rpc.ts';
 import type { JsonObject, JsonRpcRequest, JsonRpcResponse } from '../mcp/json-rpc.ts';
 import { GatewayError } from '../shared/errors.ts';
+import { SHARED_PROCESS_CAPABILITIES } from './stdio-client-capabilities.ts';
 import { createIdSpace } from './stdio-ids.ts';
 import type { IdSpace } from './stdio-ids.ts';
 import { spawnStdioProcess } from './stdio-process.ts';
@@ -39,6 +41,8 @@ export interface SupervisorOptions {
   backoffMaxMs: number;
   /** A process that ran this long before crashing resets the crash count. */
   stableMs: number;
+  /** Most processes running at once across every upstream sharing the reaper (per instance). */
+  maxProcesses: number;
 }
 
 export interface StdioSupervisor {
@@ -101,11 +105,19 @@ export function createStdioSupervisor(
       );
     if (wait > 0) await sleep(wait);
     if (closed) throw new GatewayError('unavailable', 'The gateway is shutting down.');
+    // Checked right before the spawn, with no await between: concurrent starts cannot overshoot.
+    if (spec.reaper.pids().length >= options.maxProcesses)
+      throw new GatewayError(
+        'upstream_unavailable',
+        `The stdio server ${serverKey} cannot start: this instance already runs ${options.maxProcesses} stdio server processes (PORTCULLIS_STDIO_MAX_PROCESSES).`,
+      );
     const process = spawnStdioProcess({ ...spec, onExit });
     running.add(process);
     sweeper ??= setInterval(sweep, Math.min(Math.max(options.idleMs / 4, 250), 60_000)).unref();
     const ids = createIdSpace();
-    const batch = ids.rewrite([request]);
+    const batch = ids.rewrite([
+      { ...request, params: { ...request.params, capabilities: SHARED_PROCESS_CAPABILITIES } },
+    ]);
     let answer: JsonRpcResponse | undefined;
     try {
       const exchange = process.router.expect(batch.requests, call);

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { realpath } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { JsonRpcMessage, JsonRpcRequest } from '../mcp/json-rpc.ts';
 import { GatewayError } from '../shared/errors.ts';
 import { createChildReaper } from './child-reaper.ts';
+import type { ChildReaper } from './child-reaper.ts';
 import { createStdioUpstream } from './stdio.ts';
 import type { StdioDeps, StdioUpstream } from './stdio.ts';
 import type { UpstreamOutcome } from './upstream.ts';
@@ -18,29 +21,41 @@ function start(
   args: string[] = [fixture, '--stdio', '--era', 'legacy'],
   options: StdioDeps['options'] = {},
   log: StdioDeps['log'] = quiet,
+  extra: { cwd?: string; reaper?: ChildReaper } = {},
 ): StdioUpstream {
   const upstream = createStdioUpstream(
     'acme/stdio',
-    { command: process.execPath, args, env: { FIXTURE_MARK: 'declared' } },
-    { log, reaper: createChildReaper(), baseEnv: { PATH: '/usr/bin' }, options },
+    { command: process.execPath, args, env: { FIXTURE_MARK: 'declared' }, cwd: extra.cwd },
+    {
+      log,
+      reaper: extra.reaper ?? createChildReaper(),
+      baseEnv: { PATH: '/usr/bin' },
+      options,
+    },
   );
   open.push(upstream);
   return upstream;
 }
 
-const initialize = (id: string | number): JsonRpcRequest => ({
+const initialize = (id: string | number, capabilities: object = {}): JsonRpcRequest => ({
   jsonrpc: '2.0',
   id,
   method: 'initialize',
   params: {
     protocolVersion: '2025-06-18',
-    capabilities: {},
+    capabilities: { ...capabilities },
     clientInfo: { name: 'unit', version: '1' },
   },
 });
 
-async function openSession(upstream: StdioUpstream, id: string | number = 'init'): Promise<string> {
-  const outcome = await upstream.post(initialize(id), { timeoutMs: 10_000 });
+const elicitation = { elicitation: { form: {} } };
+
+async function openSession(
+  upstream: StdioUpstream,
+  id: string | number = 'init',
+  capabilities: object = {},
+): Promise<string> {
+  const outcome = await upstream.post(initialize(id, capabilities), { timeoutMs: 10_000 });
   assert.equal(outcome.kind, 'json');
   if (outcome.kind !== 'json') throw new Error('unreachable');
   assert.equal((outcome.message as { id: unknown }).id, id);
@@ -126,7 +141,7 @@ describe('stdio upstream', () => {
 
   it('fails in-flight calls at once when the process dies, then starts a new one', async () => {
     const upstream = start();
-    const session = await openSession(upstream);
+    const session = await openSession(upstream, 'init', elicitation);
     const pid = upstream.state().pid!;
     const outcome = await upstream.post(callTool('slow', 'test_elicitation', { message: 'hi' }), {
       sessionId: session,
@@ -156,6 +171,72 @@ describe('stdio upstream', () => {
       }),
     );
     assert.equal((answer as { id: unknown }).id, 3);
+  });
+
+  it('sends a server→client request to the one call in flight when its client declared the capability', async () => {
+    const upstream = start();
+    await openSession(upstream, 'first', {});
+    const session = await openSession(upstream, 'second', elicitation);
+    const outcome = await upstream.post(callTool('ask', 'test_elicitation', { message: 'who?' }), {
+      sessionId: session,
+      timeoutMs: 10_000,
+    });
+    assert.equal(outcome.kind, 'stream');
+    if (outcome.kind !== 'stream') return;
+    const reader = outcome.messages[Symbol.asyncIterator]();
+    const asked = (await reader.next()).value as { message: JsonRpcRequest };
+    assert.equal(asked.message.method, 'elicitation/create');
+    await upstream.post(
+      {
+        jsonrpc: '2.0',
+        id: asked.message.id,
+        result: { action: 'accept', content: { username: 'ada', email: 'ada@example.test' } },
+      },
+      { sessionId: session, timeoutMs: 5_000 },
+    );
+    const answer = (await reader.next()).value as { message: { id: unknown; result: object } };
+    assert.equal(answer.message.id, 'ask');
+    assert.match(JSON.stringify(answer.message.result), /ada/);
+  });
+
+  it('answers the server itself when the caller did not declare the capability', async () => {
+    const upstream = start();
+    await openSession(upstream, 'first', elicitation);
+    const session = await openSession(upstream, 'second', {});
+    const messages = await collect(
+      await upstream.post(callTool('ask', 'test_elicitation', { message: 'who?' }), {
+        sessionId: session,
+        timeoutMs: 10_000,
+      }),
+    );
+    assert.ok(messages.every((message) => !('method' in message)));
+    assert.equal((messages.at(-1) as { id: unknown }).id, 'ask');
+  });
+
+  it('answers the server itself when more than one call is in flight', async () => {
+    const upstream = start();
+    const holder = await openSession(upstream, 'holder', elicitation);
+    const other = await openSession(upstream, 'other', { ...elicitation, sampling: {} });
+    const held = await upstream.post(callTool('held', 'test_elicitation', { message: 'wait' }), {
+      sessionId: holder,
+      timeoutMs: 10_000,
+    });
+    assert.equal(held.kind, 'stream');
+    if (held.kind !== 'stream') return;
+    const reader = held.messages[Symbol.asyncIterator]();
+    assert.equal(
+      ((await reader.next()).value as { message: JsonRpcRequest }).message.method,
+      'elicitation/create',
+    );
+    const messages = await collect(
+      await upstream.post(callTool('second', 'test_elicitation', { message: 'who?' }), {
+        sessionId: other,
+        timeoutMs: 10_000,
+      }),
+    );
+    assert.ok(messages.every((message) => !('method' in message)));
+    assert.equal((messages.at(-1) as { id: unknown }).id, 'second');
+    await reader.return?.();
   });
 
   it('backs off a server that keeps crashing, and reports it', async () => {
@@ -198,6 +279,36 @@ describe('stdio upstream', () => {
     const deadline = Date.now() + 3_000;
     while (lines.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(lines[0]!.split(','), ['FIXTURE_MARK', 'PATH']);
+  });
+
+  it('runs the child in the declared working directory', async () => {
+    const lines: string[] = [];
+    const log = { ...quiet, info: (_: object, line: string) => lines.push(line) };
+    const script = `process.stderr.write(process.cwd() + '\\n');
+      process.stdin.on('data', () => {}); process.stdin.on('end', () => process.exit(0));`;
+    const cwd = await realpath(tmpdir());
+    const upstream = start(['-e', script], { idleMs: 60_000 }, log, { cwd });
+    await assert.rejects(upstream.post(initialize(1), { timeoutMs: 300 }));
+    const deadline = Date.now() + 3_000;
+    while (lines.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(lines[0], cwd);
+  });
+
+  it('refuses to start one process more than the per-instance cap, with a clear error', async () => {
+    const reaper = createChildReaper();
+    const first = start(undefined, { maxProcesses: 1 }, quiet, { reaper });
+    const second = start(undefined, { maxProcesses: 1 }, quiet, { reaper });
+    await openSession(first);
+    await assert.rejects(second.post(initialize(1), { timeoutMs: 5_000 }), (error: unknown) => {
+      assert.ok(error instanceof GatewayError);
+      assert.equal(error.code, 'upstream_unavailable');
+      assert.match(error.message, /already runs 1 stdio server processes/);
+      return true;
+    });
+    assert.equal(second.state().restarts, 0, 'a refused start is not a crash');
+    await first.close();
+    await openSession(second);
+    assert.equal(reaper.pids().length, 1);
   });
 
   it('leaves no child behind after close', async () => {

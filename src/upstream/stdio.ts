@@ -3,19 +3,22 @@
  * gateway runs the server's command itself, one process per server, shared
  * by every downstream session (stdio-supervisor.ts).
  *
- * The upstream session id the gateway hands out names a process generation:
- * a message carrying the id of a process that has exited or been stopped is
- * answered `session-gone`, and the mcp layer re-initializes transparently,
- * which starts the next process. Every downstream `initialize` after the
- * first is answered from the process's one InitializeResult, and its
- * `notifications/initialized` is absorbed.
+ * The upstream session id the gateway hands out names a process generation
+ * and the sampling/elicitation/roots capabilities the downstream client
+ * declared (stdio-client-capabilities.ts): a message carrying the id of a
+ * process that has exited or been stopped is answered `session-gone`, and
+ * the mcp layer re-initializes transparently, which starts the next process.
+ * Every downstream `initialize` is answered from the process's one
+ * InitializeResult, and its `notifications/initialized` is absorbed.
  *
- * Only the 2025 era for now (`fixedEra`): no `server/discover` probing yet.
+ * The process speaks the 2025 era (`fixedEra`); 2026-07-28 clients reach it
+ * through the era bridge (src/mcp/bridge).
  */
 import { isNotification, isRequest } from '../mcp/json-rpc.ts';
 import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { ChildReaper } from './child-reaper.ts';
+import { capabilityMask, missingCapability } from './stdio-client-capabilities.ts';
 import type { RewrittenBatch } from './stdio-ids.ts';
 import type { ProcessLog } from './stdio-process.ts';
 import { createStdioSupervisor } from './stdio-supervisor.ts';
@@ -27,6 +30,8 @@ export interface StdioDefinition {
   readonly args: readonly string[];
   /** Resolved values of the server's declared environment. */
   readonly env: Readonly<Record<string, string>>;
+  /** Working directory of the process; the gateway's own when absent. */
+  readonly cwd?: string | undefined;
 }
 
 export interface StdioDeps {
@@ -42,6 +47,13 @@ export interface StdioUpstream extends Upstream {
 }
 
 const gone: UpstreamOutcome = { kind: 'session-gone', status: 404 };
+
+/** `<process id>.<capability mask>`: process ids never contain the last dot. */
+function parseSessionId(id: string): { processId: string; mask: number } {
+  const dot = id.lastIndexOf('.');
+  const mask = Number(id.slice(dot + 1));
+  return { processId: id.slice(0, dot), mask: Number.isSafeInteger(mask) ? mask : 0 };
+}
 
 async function* restoring(
   messages: AsyncIterable<StreamedMessage>,
@@ -73,16 +85,24 @@ export function createStdioUpstream(
       command: definition.command,
       args: definition.args,
       env,
+      cwd: definition.cwd,
       log: deps.log,
       reaper: deps.reaper,
       graceMs: options.graceMs ?? 2_000,
       maxLineBytes: options.maxLineBytes ?? 16 * 1024 * 1024,
+      screenServerRequest: (request, call) => {
+        const missing = missingCapability(request, parseSessionId(call.sessionId ?? '').mask);
+        return missing === undefined
+          ? undefined
+          : `The client of this call did not declare the ${missing} capability ${request.method} needs.`;
+      },
     },
     {
       idleMs: options.idleMs ?? 10 * 60_000,
       backoffBaseMs: options.backoffBaseMs ?? 1_000,
       backoffMaxMs: options.backoffMaxMs ?? 60_000,
       stableMs: options.stableMs ?? 60_000,
+      maxProcesses: options.maxProcesses ?? Number.POSITIVE_INFINITY,
     },
   );
 
@@ -102,12 +122,12 @@ export function createStdioUpstream(
         return {
           kind: 'json',
           status: 200,
-          sessionId: generation.process.id,
+          sessionId: `${generation.process.id}.${capabilityMask(first.params?.capabilities)}`,
           message: answer,
           bytes: JSON.stringify(answer).length,
         };
       }
-      const generation = supervisor.find(call.sessionId);
+      const generation = supervisor.find(parseSessionId(call.sessionId).processId);
       if (generation === undefined) return gone;
       const { process, ids } = generation;
       // The process was initialized once, when it started.
@@ -133,19 +153,19 @@ export function createStdioUpstream(
       }
       if (exchange === undefined) {
         batch.release();
-        return { kind: 'accepted', status: 202, sessionId: process.id };
+        return { kind: 'accepted', status: 202, sessionId: call.sessionId };
       }
       return {
         kind: 'stream',
         status: 200,
-        sessionId: process.id,
+        sessionId: call.sessionId,
         messages: restoring(exchange.messages, batch),
       };
     },
 
     async listen(call) {
       if (call.headers?.['last-event-id'] !== undefined || !call.sessionId) return null;
-      const generation = supervisor.find(call.sessionId);
+      const generation = supervisor.find(parseSessionId(call.sessionId).processId);
       if (generation === undefined)
         throw new GatewayError(
           'session_not_found',

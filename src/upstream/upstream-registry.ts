@@ -1,6 +1,7 @@
 /**
  * One Upstream per server definition, created on first use and replaced when
- * the definition's endpoint (or stdio command, arguments or environment)
+ * the definition's endpoint (or stdio command, arguments, working directory
+ * or environment)
  * changes, so connection pools and processes live as long as the server does.
  */
 import { GatewayError } from '../shared/errors.ts';
@@ -45,6 +46,7 @@ export function createUpstreamRegistry(
         server.url,
         server.command,
         server.args,
+        server.cwd,
         server.env,
       ]);
       const existing = upstreams.get(key);
@@ -58,7 +60,12 @@ export function createUpstreamRegistry(
       else if (server.transport === 'stdio' && server.command !== null)
         upstream = createStdioUpstream(
           key,
-          { command: server.command, args: server.args, env: server.env },
+          {
+            command: server.command,
+            args: server.args,
+            env: server.env,
+            cwd: server.cwd ?? undefined,
+          },
           {
             log: options.log ?? silent,
             reaper,

@@ -16,6 +16,7 @@ export function accessContract(h: ContractHarness): void {
       command: 'npx',
       args: ['-y', '@modelcontextprotocol/server-memory'],
       env: { MEMORY_FILE: '/tmp/memory.json', TOKEN: 's3cr3t' },
+      cwd: '/srv/memory',
       timeoutMs: 30_000,
     };
 
@@ -36,6 +37,7 @@ export function accessContract(h: ContractHarness): void {
         timeoutMs: 60_000,
       });
       assert.equal(http.command, null);
+      assert.equal(http.cwd, null);
       assert.deepEqual(http.args, []);
       assert.deepEqual(http.env, {});
     });

@@ -5,10 +5,19 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { DialectCodec } from '../dialect-codec.ts';
 import { initialSchema } from './0001-initial-schema.ts';
+import { serverCwd } from './0002-server-cwd.ts';
+
+const migrations = {
+  '0001-initial-schema': initialSchema,
+  '0002-server-cwd': serverCwd,
+} satisfies Record<string, (codec: DialectCodec) => Migration>;
+
+/** Every migration name, in the order they apply. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations).sort();
 
 export function migrationProvider(codec: DialectCodec): MigrationProvider {
-  const migrations: Record<string, Migration> = {
-    '0001-initial-schema': initialSchema(codec),
-  };
-  return { getMigrations: async () => migrations };
+  const built = Object.fromEntries(
+    Object.entries(migrations).map(([name, make]) => [name, make(codec)]),
+  );
+  return { getMigrations: async () => built };
 }
