@@ -1,20 +1,26 @@
 /**
  * `transport: stdio` servers behind a real gateway, reached by the SDK v2
  * client over Streamable HTTP in the 2025 era: the fixture server and the
- * published server-everything, each run by the gateway as one shared child
- * process.
+ * published server-everything and server-memory, each run by the gateway as
+ * one shared child process.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { childPids, isAlive } from '../support/child-processes.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/fixture-server/main.ts', import.meta.url));
 const everything = fileURLToPath(
   import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'),
+);
+const memory = fileURLToPath(
+  import.meta.resolve('@modelcontextprotocol/server-memory/dist/index.js'),
 );
 
 async function connect(
@@ -42,45 +48,19 @@ function text(result: unknown): string {
   return content.map((block) => block.text ?? `[${block.type}]`).join('');
 }
 
-/** PIDs of this process's children running `marker` (the gateway runs in this process), from /proc. */
-function childPids(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so read after the last ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== process.pid) continue;
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (args.includes(marker)) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe('stdio servers through the gateway', () => {
   let gateway: TestGateway;
   let closed = false;
+  let memoryDir: string;
   const seenPids = new Set<number>();
   const note = (): number[] => {
-    const pids = [...childPids(fixture), ...childPids(everything)];
+    const pids = [...childPids(fixture), ...childPids(everything), ...childPids(memory)];
     for (const pid of pids) seenPids.add(pid);
     return pids;
   };
 
   before(async () => {
+    memoryDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-memory-'));
     gateway = await startTestGateway({
       servers: [
         {
@@ -95,11 +75,20 @@ describe('stdio servers through the gateway', () => {
           command: process.execPath,
           args: [everything, 'stdio'],
         },
+        {
+          id: 'memory',
+          transport: 'stdio',
+          command: process.execPath,
+          args: [memory],
+          // Keeps the knowledge graph out of the package's own directory.
+          env: { MEMORY_FILE_PATH: path.join(memoryDir, 'memory.jsonl') },
+        },
       ],
     });
   });
   after(async () => {
     if (!closed) await gateway?.close();
+    await rm(memoryDir, { recursive: true, force: true });
   });
 
   it('lists tools and calls a tool, a progress tool and an elicitation tool', async () => {
@@ -184,11 +173,32 @@ describe('stdio servers through the gateway', () => {
     }
   });
 
+  it('serves the published server-memory over stdio: an entity created is read back', async () => {
+    const client = await connect(gateway, 'memory');
+    try {
+      const { tools } = await client.listTools();
+      const names = tools.map((tool) => tool.name);
+      assert.ok(names.includes('create_entities') && names.includes('read_graph'), names.join());
+      const entity = {
+        name: 'Ada',
+        entityType: 'person',
+        observations: ['wrote the first program'],
+      };
+      await client.callTool({ name: 'create_entities', arguments: { entities: [entity] } });
+      const graph = await client.callTool({ name: 'read_graph', arguments: {} });
+      assert.deepEqual((graph.structuredContent as { entities: unknown[] }).entities, [entity]);
+      assert.match(await readFile(path.join(memoryDir, 'memory.jsonl'), 'utf8'), /Ada/);
+      note();
+    } finally {
+      await client.close();
+    }
+  });
+
   it('leaves no child process behind after the gateway closes', async () => {
-    assert.ok(seenPids.size >= 3);
+    assert.ok(seenPids.size >= 4);
     closed = true;
     await gateway.close();
     for (const pid of seenPids)
-      assert.equal(alive(pid), false, `process ${pid} outlived the gateway`);
+      assert.equal(isAlive(pid), false, `process ${pid} outlived the gateway`);
   });
 });

@@ -21,6 +21,8 @@ export interface TestServer {
   url?: string;
   command?: string;
   args?: string[];
+  /** Literal environment of a stdio server. */
+  env?: Record<string, string>;
   timeout_ms?: number;
 }
 
