@@ -96,7 +96,7 @@ export async function startBenchEnvironment(
     }
     if (wanted.includes('gateway')) {
       const gateway = await startGatewayProcess({
-        upstreamUrl: upstream.url,
+        upstream: upstream.url,
         entry: gatewayEntry,
         pinning,
         cpu: pinning.serverCpu,

@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench` (`node bench/run.ts`). */
 import { parseArgs } from 'node:util';
 import { TARGET_NAMES, type TargetName } from './bench-target.ts';
-import { SCENARIO_NAMES, type ScenarioName } from './sample.ts';
+import { DEFAULT_SCENARIOS, SCENARIO_NAMES, type ScenarioName } from './sample.ts';
 
 export interface BenchOptions {
   readonly rounds: number;
@@ -32,7 +32,9 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --connections N      connections for the throughput scenario (default 64)
   --claude-workers L   comma list of worker counts for the Claude pattern (default 1,16)
   --only L             comma list of targets: direct,blind,gateway (default all three)
-  --scenarios L        comma list: throughput,latency,claude (default all three)
+  --scenarios L        comma list: throughput,latency,claude,stdio (default the first
+                       three); stdio compares the gateway with supergateway in front of
+                       one stdio server, at --connections and at one connection
   --no-pin             do not pin processes to CPUs with taskset
   --wait-quiet S       before each measurement, wait up to S seconds for a second in
                        which other processes use under 10 % of a CPU, and repeat a
@@ -83,7 +85,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | undef
       connections: { type: 'string', default: '64' },
       'claude-workers': { type: 'string', default: '1,16' },
       only: { type: 'string', default: TARGET_NAMES.join(',') },
-      scenarios: { type: 'string', default: SCENARIO_NAMES.join(',') },
+      scenarios: { type: 'string', default: DEFAULT_SCENARIOS.join(',') },
       'no-pin': { type: 'boolean', default: false },
       'wait-quiet': { type: 'string', default: '0' },
       'gateway-entry': { type: 'string' },

@@ -2,7 +2,10 @@ import type { McpEndpoint } from './mcp-session.ts';
 
 export const TARGET_NAMES = ['direct', 'blind', 'gateway'] as const;
 
-export type TargetName = (typeof TARGET_NAMES)[number];
+/** The stdio scenario's targets: the same stdio server behind the gateway and behind supergateway. */
+export const STDIO_TARGET_NAMES = ['gateway-stdio', 'supergateway'] as const;
+
+export type TargetName = (typeof TARGET_NAMES)[number] | (typeof STDIO_TARGET_NAMES)[number];
 
 /** One way to reach the echo tool: the upstream itself, the blind proxy, or the gateway. */
 export interface BenchTarget extends McpEndpoint {
@@ -11,8 +14,8 @@ export interface BenchTarget extends McpEndpoint {
   readonly pid: number | undefined;
   /** Processes besides the load generator on the load CPU (the upstream behind a proxy). */
   readonly loadSidePids: readonly number[];
-  /** Counters of the upstream instance this target reaches (see cheap-upstream.ts). */
-  readonly upstreamStatsUrl: string;
+  /** Counters of the upstream instance this target reaches (see cheap-upstream.ts); none over stdio. */
+  readonly upstreamStatsUrl?: string;
   /** What the serving process printed lately, shown when the target misbehaves. */
   readonly recentOutput?: () => string;
 }

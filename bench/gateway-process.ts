@@ -23,9 +23,15 @@ export interface GatewayProcess extends ServerProcess {
   recentOutput(): string;
 }
 
+/** A stdio server the gateway runs itself, instead of an HTTP upstream. */
+export interface StdioCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
 export interface GatewayProcessOptions {
-  /** MCP endpoint of the upstream the gateway fronts. */
-  readonly upstreamUrl: string;
+  /** MCP endpoint of the upstream the gateway fronts, or the stdio server it runs. */
+  readonly upstream: string | StdioCommand;
   readonly pinning: CpuPinning;
   readonly cpu: number | undefined;
   /** CLI entry point, run as `node <entry> serve`; default src/cli/main.ts (a build also works). */
@@ -39,7 +45,17 @@ const OUTPUT_TAIL_CHARS = 16_000;
 
 export const GATEWAY_MCP_PATH = '/bench/echo/mcp';
 
-function benchConfigYaml(upstreamUrl: string): string {
+function serverYaml(upstream: string | StdioCommand): string[] {
+  if (typeof upstream === 'string') return ['        transport: http', `        url: ${upstream}`];
+  // JSON is valid YAML: the command and arguments are quoted whatever they contain.
+  return [
+    '        transport: stdio',
+    `        command: ${JSON.stringify(upstream.command)}`,
+    `        args: ${JSON.stringify(upstream.args)}`,
+  ];
+}
+
+function benchConfigYaml(upstream: string | StdioCommand): string {
   return [
     'users:',
     '  - email: bench@example.test',
@@ -50,15 +66,14 @@ function benchConfigYaml(upstreamUrl: string): string {
     '      - { email: bench@example.test, role: owner }',
     '    servers:',
     '      - id: echo',
-    '        transport: http',
-    `        url: ${upstreamUrl}`,
+    ...serverYaml(upstream),
     'api_keys:',
     '  - { name: bench, user: bench@example.test, workspace: bench, key_env: BENCH_API_KEY }',
     '',
   ].join('\n');
 }
 
-async function findFreePort(): Promise<number> {
+export async function findFreePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -84,7 +99,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'portcullis-bench-'));
   const configFile = path.join(dataDir, 'bench.yaml');
-  await writeFile(configFile, benchConfigYaml(options.upstreamUrl));
+  await writeFile(configFile, benchConfigYaml(options.upstream));
   const port = await findFreePort();
   const apiKey = `pcb_${randomBytes(32).toString('base64url')}`;
   const env = {

@@ -4,6 +4,8 @@
  * runs interleaved rounds of every scenario and reports medians and the goals.
  * docs/benchmarks.md explains the method.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { USAGE, parseBenchOptions, type BenchOptions } from './bench-options.ts';
 import { startBenchEnvironment } from './bench-environment.ts';
 import type { BenchTarget } from './bench-target.ts';
@@ -16,6 +18,7 @@ import { openMcpSession, verifyEchoCall } from './mcp-session.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import type { Sample, ScenarioName } from './sample.ts';
 import { summarize } from './summary.ts';
+import { runStdioComparison } from './stdio-scenario.ts';
 import { measureQuietly, takeSample } from './take-sample.ts';
 import { measureToolsCall } from './tools-call-scenario.ts';
 import { totalPerOperation } from './upstream-stats.ts';
@@ -30,6 +33,7 @@ interface Measurement {
 function plan(options: BenchOptions): Measurement[] {
   const measurements: Measurement[] = [];
   for (const scenario of options.scenarios) {
+    if (scenario === 'stdio') continue;
     if (scenario === 'claude') {
       for (const workers of options.claudeWorkers) {
         measurements.push({
@@ -113,6 +117,25 @@ function printOutputOnce(target: BenchTarget): void {
   console.error(`${target.name} output:\n${output}`);
 }
 
+async function writeStdioReport(
+  outDir: string,
+  argv: readonly string[],
+  pinning: string,
+  stdio: { samples: readonly Sample[]; markdown: string },
+): Promise<string> {
+  const dir = path.resolve(outDir);
+  await mkdir(dir, { recursive: true });
+  const date = new Date().toISOString();
+  const base = path.join(dir, `stdio-${date.replace(/[:.]/g, '-')}`);
+  const command = `npm run bench -- ${argv.join(' ')}`;
+  await writeFile(`${base}.md`, `${command}\n\npinning: ${pinning}\n\n${stdio.markdown}\n`);
+  await writeFile(
+    `${base}.json`,
+    `${JSON.stringify({ date, command, pinning, ...stdio }, null, 2)}\n`,
+  );
+  return `${base}.md`;
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const options = parseBenchOptions(argv);
   if (options === undefined) {
@@ -125,6 +148,14 @@ async function main(argv: readonly string[]): Promise<void> {
   // This process is the load generator: it shares the load CPU with the upstream.
   pinning.pinProcess(process.pid, pinning.loadCpu);
   console.error(`pinning: ${pinning.note}`);
+
+  if (options.scenarios.includes('stdio')) {
+    const stdio = await runStdioComparison(options, pinning);
+    process.stdout.write(`\n## stdio: gateway vs supergateway\n\n${stdio.markdown}\n`);
+    const written = await writeStdioReport(options.outDir, argv, pinning.note, stdio);
+    console.error(`stdio results written to ${written} (and .json)`);
+    if (options.scenarios.every((scenario) => scenario === 'stdio')) return;
+  }
 
   const environment = await startBenchEnvironment(options.targets, pinning, options.gatewayEntry);
   const onSignal = (): void => {

@@ -1,6 +1,9 @@
 import type { TargetName } from './bench-target.ts';
 
-export const SCENARIO_NAMES = ['throughput', 'latency', 'claude'] as const;
+export const SCENARIO_NAMES = ['throughput', 'latency', 'claude', 'stdio'] as const;
+
+/** What `--scenarios` means when absent: stdio is asked for by name. */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['throughput', 'latency', 'claude'];
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 

@@ -13,19 +13,23 @@ export async function takeSample(
   ownPids: readonly number[],
   measure: () => Promise<Sample>,
 ): Promise<Sample> {
-  const before = await readUpstreamStats(target.upstreamStatsUrl);
+  const statsUrl = target.upstreamStatsUrl;
+  const before = statsUrl === undefined ? undefined : await readUpstreamStats(statsUrl);
   const loadPids = [process.pid, ...target.loadSidePids];
   const { result, foreignCpuPercent, loadCpuPercent } = await withCpuAccounting(
     ownPids,
     loadPids,
     measure,
   );
-  const after = await readUpstreamStats(target.upstreamStatsUrl);
+  const after = statsUrl === undefined ? undefined : await readUpstreamStats(statsUrl);
   return {
     ...result,
     foreignCpuPercent,
     loadCpuPercent,
-    upstreamPerOp: perOperation(before, after, result.operations),
+    upstreamPerOp:
+      before === undefined || after === undefined
+        ? undefined
+        : perOperation(before, after, result.operations),
   };
 }
 
