@@ -11,9 +11,9 @@ import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
+import { connectClient, resultText as text } from '../support/sdk-client.ts';
 
 interface EverythingServer {
   url: string;
@@ -61,27 +61,8 @@ async function startEverythingSse(): Promise<EverythingServer> {
   };
 }
 
-async function connect(gateway: TestGateway): Promise<Client> {
-  const client = new Client(
-    { name: 'e2e', version: '1.0.0' },
-    { capabilities: { sampling: {} }, versionNegotiation: { mode: 'legacy' } },
-  );
-  client.setRequestHandler('sampling/createMessage', async () => ({
-    role: 'assistant',
-    content: { type: 'text', text: 'sampled through the gateway' },
-    model: 'test-model',
-  }));
-  const transport = new StreamableHTTPClientTransport(new URL(gateway.endpoint('everything')), {
-    requestInit: { headers: { authorization: `Bearer ${gateway.apiKey}` } },
-  });
-  await client.connect(transport);
-  return client;
-}
-
-function text(result: unknown): string {
-  const content = (result as { content: Array<{ type: string; text?: string }> }).content;
-  return content.map((block) => block.text ?? `[${block.type}]`).join('');
-}
+const connect = (gateway: TestGateway) =>
+  connectClient(gateway, 'everything', { sample: 'sampled through the gateway' });
 
 describe('a legacy HTTP+SSE upstream behind the gateway', () => {
   let upstream: EverythingServer;

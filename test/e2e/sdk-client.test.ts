@@ -5,39 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
+import { acceptAda, connectClient, resultText as text } from '../support/sdk-client.ts';
 
 type Mode = 'legacy' | { pin: string };
 
-async function connect(gateway: TestGateway, mode: Mode): Promise<Client> {
-  const client = new Client(
-    { name: 'e2e', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} }, sampling: {} }, versionNegotiation: { mode } },
-  );
-  client.setRequestHandler('elicitation/create', async () => ({
-    action: 'accept',
-    content: { username: 'ada', email: 'ada@example.test' },
-  }));
-  client.setRequestHandler('sampling/createMessage', async () => ({
-    role: 'assistant',
-    content: { type: 'text', text: 'sampled' },
-    model: 'test-model',
-  }));
-  const transport = new StreamableHTTPClientTransport(new URL(gateway.endpoint('fixture')), {
-    requestInit: { headers: { authorization: `Bearer ${gateway.apiKey}` } },
-  });
-  await client.connect(transport);
-  return client;
-}
-
-function text(result: unknown): string {
-  const content = (result as { content: Array<{ type: string; text?: string }> }).content;
-  return content.map((block) => block.text ?? `[${block.type}]`).join('');
-}
+const connect = (gateway: TestGateway, mode: Mode) =>
+  connectClient(gateway, 'fixture', { mode, elicit: acceptAda, sample: 'sampled' });
 
 describe('SDK v2 client through the gateway', () => {
   let upstream: RunningFixtureServer;

@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { childPids, isAlive } from '../support/child-processes.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
+import { acceptAda, connectClient, resultText as text } from '../support/sdk-client.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/fixture-server/main.ts', import.meta.url));
 const everything = fileURLToPath(
@@ -23,30 +23,8 @@ const memory = fileURLToPath(
   import.meta.resolve('@modelcontextprotocol/server-memory/dist/index.js'),
 );
 
-async function connect(
-  gateway: TestGateway,
-  server: string,
-  onElicit: () => Promise<object> = async () => ({
-    action: 'accept',
-    content: { username: 'ada', email: 'ada@example.test' },
-  }),
-): Promise<Client> {
-  const client = new Client(
-    { name: 'e2e', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: 'legacy' } },
-  );
-  client.setRequestHandler('elicitation/create', onElicit as never);
-  const transport = new StreamableHTTPClientTransport(new URL(gateway.endpoint(server)), {
-    requestInit: { headers: { authorization: `Bearer ${gateway.apiKey}` } },
-  });
-  await client.connect(transport);
-  return client;
-}
-
-function text(result: unknown): string {
-  const content = (result as { content: Array<{ type: string; text?: string }> }).content;
-  return content.map((block) => block.text ?? `[${block.type}]`).join('');
-}
+const connect = (gateway: TestGateway, server: string, elicit = acceptAda) =>
+  connectClient(gateway, server, { elicit });
 
 describe('stdio servers through the gateway', () => {
   let gateway: TestGateway;
