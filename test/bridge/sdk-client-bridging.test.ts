@@ -10,6 +10,7 @@ import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { FixtureEra, RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
+import { resultText as text } from '../support/sdk-client.ts';
 import { startRecordingProxy } from '../support/recording-proxy.ts';
 import type { RunningRecordingProxy } from '../support/recording-proxy.ts';
 
@@ -91,11 +92,6 @@ async function connect(
     }),
   );
   return client;
-}
-
-function text(result: unknown): string {
-  const content = (result as { content: Array<{ type: string; text?: string }> }).content;
-  return content.map((block) => block.text ?? `[${block.type}]`).join('');
 }
 
 /** Reads `Message`s from an SSE or JSON response, as they arrive. */

@@ -12,6 +12,7 @@ import { startTestGateway } from '../support/gateway.ts';
 import { EXIT, inspect } from '../support/inspector-cli.ts';
 import type { CliRun } from '../support/inspector-cli.ts';
 import type { TestGateway } from '../support/gateway.ts';
+import { resultText } from '../support/sdk-client.ts';
 
 type Era = 'legacy' | 'modern';
 
@@ -72,8 +73,7 @@ function assertRecorded(records: RequestRecord[], era: Era, method: string, targ
   }
 }
 
-const text = (content: Content[]) =>
-  content.map((block) => block.text ?? `[${block.type}]`).join('');
+const text = (content: unknown) => resultText({ content });
 
 describe('MCP Inspector CLI through the gateway', { concurrency: true }, () => {
   for (const era of ['legacy', 'modern'] as const) {

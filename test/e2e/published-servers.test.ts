@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
+import { resultText } from '../support/sdk-client.ts';
 import { initializeBody, mcpPost, modernRequest } from '../support/mcp-http.ts';
 import { EXIT, inspect } from '../support/inspector-cli.ts';
 import { startEverything } from '../support/server-everything.ts';
@@ -43,10 +44,7 @@ async function connect(gateway: TestGateway, mode: Mode): Promise<Client> {
   return client;
 }
 
-const text = (content: unknown) =>
-  (content as Array<{ type: string; text?: string }>)
-    .map((block) => block.text ?? `[${block.type}]`)
-    .join('');
+const text = (content: unknown) => resultText({ content });
 
 /** The everyday round: discovery, a tool, a tool with progress, a resource, a prompt. */
 async function exerciseEverything(client: Client): Promise<void> {

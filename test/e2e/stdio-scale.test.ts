@@ -13,6 +13,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { childPids, isAlive } from '../support/child-processes.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
+import { resultText as text } from '../support/sdk-client.ts';
 import { initializeBody, mcpPost } from '../support/mcp-http.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/fixture-server/main.ts', import.meta.url));
@@ -33,11 +34,6 @@ async function connect(gateway: TestGateway): Promise<Client> {
   });
   await client.connect(transport);
   return client;
-}
-
-function text(result: unknown): string {
-  const content = (result as { content: Array<{ type: string; text?: string }> }).content;
-  return content.map((block) => block.text ?? `[${block.type}]`).join('');
 }
 
 /** The text of a failed call, whether the server answered an error or an isError result. */
