@@ -37,10 +37,16 @@ export function createUpstreamRegistry(
     info: () => undefined,
     warn: () => undefined,
   };
-  const upstreams = new Map<string, { upstream: Upstream; fingerprint: string }>();
+  const upstreams = new Map<
+    string,
+    { upstream: Upstream; fingerprint: string; definition: ServerDefinition }
+  >();
   return {
     get(server) {
       const key = `${server.workspaceId}/${server.id}`;
+      // Definitions are immutable and replaced whole on reload: the same object needs no comparison.
+      const existing = upstreams.get(key);
+      if (existing?.definition === server) return existing.upstream;
       const fingerprint = JSON.stringify([
         server.transport,
         server.url,
@@ -49,8 +55,10 @@ export function createUpstreamRegistry(
         server.cwd,
         server.env,
       ]);
-      const existing = upstreams.get(key);
-      if (existing?.fingerprint === fingerprint) return existing.upstream;
+      if (existing?.fingerprint === fingerprint) {
+        existing.definition = server;
+        return existing.upstream;
+      }
       if (existing) void existing.upstream.close().catch(() => undefined);
       let upstream: Upstream;
       if (server.transport === 'http' && server.url !== null)
@@ -78,7 +86,7 @@ export function createUpstreamRegistry(
           'unsupported_transport',
           `Transport "${server.transport}" is not served by this build yet.`,
         );
-      upstreams.set(key, { upstream, fingerprint });
+      upstreams.set(key, { upstream, fingerprint, definition: server });
       return upstream;
     },
     find: (serverKey) => upstreams.get(serverKey)?.upstream,
