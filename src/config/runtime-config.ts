@@ -78,6 +78,34 @@ export const runtimeConfigSchema = z.object({
     .describe(
       'Private, loopback or link-local upstream address ranges the SSRF guard lets through (comma-separated CIDRs such as 127.0.0.0/8, or `*`). Warned at start.',
     ),
+  PORTCULLIS_OAUTH_FETCH_ALLOW_PRIVATE: csv
+    .default([])
+    .describe(
+      'Private or loopback address ranges the authorization server may fetch client metadata documents from, over plain http too (comma-separated CIDRs, or `*`). For tests and local development only; warned at start.',
+    ),
+  PORTCULLIS_TRUST_PROXY: boolean
+    .default(false)
+    .describe(
+      'Trust X-Forwarded-For/-Proto from a reverse proxy (TLS termination). Set it only when the gateway is reachable solely through that proxy.',
+    ),
+  PORTCULLIS_ACCESS_TOKEN_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(3600)
+    .describe('Lifetime of the OAuth access tokens the gateway issues to MCP clients.'),
+  PORTCULLIS_REFRESH_TOKEN_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(30 * 24 * 3600)
+    .describe('Lifetime of an OAuth refresh token (each use rotates it).'),
+  PORTCULLIS_BROWSER_SESSION_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(14 * 24 * 3600)
+    .describe('Lifetime of a browser sign-in (dashboard, sign-in and consent pages).'),
   PORTCULLIS_BODY_LIMIT: z.coerce
     .number()
     .int()
@@ -153,6 +181,11 @@ export interface RuntimeConfig {
   readonly logLevel: z.infer<typeof runtimeConfigSchema>['PORTCULLIS_LOG_LEVEL'];
   readonly allowedOrigins: readonly string[];
   readonly upstreamAllowPrivate: readonly string[];
+  readonly oauthFetchAllowPrivate: readonly string[];
+  readonly trustProxy: boolean;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly browserSessionTtlSeconds: number;
   readonly bodyLimit: number;
   readonly upstreamTimeoutMs: number;
   readonly clientRequestTimeoutMs: number;
@@ -218,6 +251,11 @@ export function parseRuntimeConfig(
     logLevel: c.PORTCULLIS_LOG_LEVEL,
     allowedOrigins: Object.freeze([...c.PORTCULLIS_ALLOWED_ORIGINS]),
     upstreamAllowPrivate: Object.freeze([...c.PORTCULLIS_UPSTREAM_ALLOW_PRIVATE]),
+    oauthFetchAllowPrivate: Object.freeze([...c.PORTCULLIS_OAUTH_FETCH_ALLOW_PRIVATE]),
+    trustProxy: c.PORTCULLIS_TRUST_PROXY,
+    accessTokenTtlSeconds: c.PORTCULLIS_ACCESS_TOKEN_TTL_S,
+    refreshTokenTtlSeconds: c.PORTCULLIS_REFRESH_TOKEN_TTL_S,
+    browserSessionTtlSeconds: c.PORTCULLIS_BROWSER_SESSION_TTL_S,
     bodyLimit: c.PORTCULLIS_BODY_LIMIT,
     upstreamTimeoutMs: c.PORTCULLIS_UPSTREAM_TIMEOUT_MS,
     clientRequestTimeoutMs: c.PORTCULLIS_CLIENT_REQUEST_TIMEOUT_MS,

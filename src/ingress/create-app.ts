@@ -22,6 +22,9 @@ const MCP_REQUEST_HEADERS =
   'authorization, content-type, accept, last-event-id, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name';
 const MCP_EXPOSED_HEADERS = 'mcp-session-id, mcp-protocol-version, www-authenticate';
 
+/** Registers one area's routes on the app; called once, before listening. */
+export type RouteModule = (app: FastifyInstance) => void;
+
 export interface AppOptions {
   logger: FastifyBaseLogger;
   bodyLimit: number;
@@ -31,6 +34,11 @@ export interface AppOptions {
     reply: FastifyReply,
   ) => Promise<void>;
   isReady: () => Promise<boolean>;
+  /**
+   * Route modules mounted beside the MCP endpoint (authorization server,
+   * sign-in pages, admin API, protected-resource metadata), in order.
+   */
+  routeModules?: readonly RouteModule[];
   /** Told about MCP requests refused here, before the endpoint ran, so they are recorded too. */
   onMcpRejection?: (
     request: FastifyRequest,
@@ -144,6 +152,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready' });
   });
 
+  for (const register of options.routeModules ?? []) register(app);
   app.route({ method: ['GET', 'POST', 'DELETE'], url: MCP_ROUTE, handler: options.mcpHandler });
   app.route({
     method: 'OPTIONS',

@@ -12,6 +12,8 @@ export interface User {
   readonly name: string | null;
   /** Memory-hard hash (scrypt, PHC string); null for users who cannot sign in with a password. */
   readonly passwordHash: string | null;
+  /** Instance administrator: may create workspaces and manage users across the instance. */
+  readonly isAdmin: boolean;
   readonly createdAt: Date;
 }
 
@@ -25,6 +27,70 @@ export interface Member {
   readonly workspaceId: string;
   readonly userId: string;
   readonly role: Role;
+  /** Servers of the workspace this member may reach; null means every server. */
+  readonly serverIds: readonly string[] | null;
+}
+
+/** An invitation to join a workspace, accepted through a one-time link. */
+export interface Invitation {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly email: string;
+  readonly role: Role;
+  /** Server access the member will get; null means every server. */
+  readonly serverIds: readonly string[] | null;
+  /** SHA-256 (hex) of the link's token; the token itself is shown once and never stored. */
+  readonly tokenHash: string;
+  readonly invitedBy: string | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly acceptedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+/** A signed-in browser (dashboard, sign-in and consent pages). */
+export interface BrowserSession {
+  /** SHA-256 (hex) of the cookie's random token. */
+  readonly idHash: string;
+  readonly userId: string;
+  /** Random per session; pages embed it in forms, the API wants it in a header (CSRF). */
+  readonly csrfToken: string;
+  readonly createdAt: Date;
+  readonly lastSeenAt: Date;
+  readonly expiresAt: Date;
+}
+
+/**
+ * One artefact of the OAuth authorization server (oidc-provider's models:
+ * Session, Interaction, AuthorizationCode, AccessToken, RefreshToken, Grant,
+ * Client, …), stored as its opaque payload plus the columns it is looked up by.
+ */
+export interface OAuthArtefact {
+  /** oidc-provider model name, e.g. `AccessToken`. */
+  readonly model: string;
+  readonly id: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly grantId: string | null;
+  readonly uid: string | null;
+  readonly userCode: string | null;
+  /** `payload.accountId` (a user id) where the model has one. */
+  readonly accountId: string | null;
+  /** `payload.clientId` where the model has one. */
+  readonly clientId: string | null;
+  readonly expiresAt: Date | null;
+  readonly consumedAt: Date | null;
+}
+
+/** A key the authorization server signs tokens with; the private part sealed under the secret key. */
+export interface SigningKey {
+  /** JWK `kid`. */
+  readonly kid: string;
+  readonly alg: string;
+  /** The private JWK, sealed (AES-256-GCM) under PORTCULLIS_SECRET_KEY. */
+  readonly sealedJwk: string;
+  readonly createdAt: Date;
+  /** Retired keys still verify tokens until they expire but sign nothing new. */
+  readonly retiredAt: Date | null;
 }
 
 export interface ServerDefinition {

@@ -7,13 +7,53 @@
  * (store-error.ts) and write nothing.
  */
 import type { RequestRecord } from '../telemetry/request-record.ts';
-import type { ApiKey, Member, Role, ServerDefinition, User, Workspace } from './model.ts';
+import type {
+  ApiKey,
+  BrowserSession,
+  Invitation,
+  Member,
+  OAuthArtefact,
+  Role,
+  ServerDefinition,
+  SigningKey,
+  User,
+  Workspace,
+} from './model.ts';
 
 /** On update, an omitted (`undefined`) field keeps its stored value; `null` clears it. */
 export interface UserInput {
   email: string;
   name?: string | null;
   passwordHash?: string | null;
+  isAdmin?: boolean;
+}
+
+export interface MemberInput {
+  workspaceId: string;
+  userId: string;
+  role: Role;
+  /** Omitted keeps the stored access (every server for a new member); `null` means every server. */
+  serverIds?: readonly string[] | null;
+}
+
+export interface InvitationInput {
+  workspaceId: string;
+  email: string;
+  role: Role;
+  serverIds: readonly string[] | null;
+  tokenHash: string;
+  invitedBy: string | null;
+  expiresAt: Date;
+}
+
+export interface OAuthArtefactInput {
+  payload: Readonly<Record<string, unknown>>;
+  grantId?: string | null;
+  uid?: string | null;
+  userCode?: string | null;
+  accountId?: string | null;
+  clientId?: string | null;
+  expiresAt?: Date | null;
 }
 
 export interface ServerInput {
@@ -70,6 +110,11 @@ export interface Store {
     upsert(input: UserInput): Promise<User>;
     findByEmail(email: string): Promise<User | undefined>;
     find(id: string): Promise<User | undefined>;
+    /** Ordered by creation. */
+    list(): Promise<User[]>;
+    count(): Promise<number>;
+    /** Deletes the user with their memberships, API keys, invitations sent and browser sessions. */
+    remove(id: string): Promise<void>;
   };
   workspaces: {
     upsert(input: { id: string; name: string }): Promise<Workspace>;
@@ -77,8 +122,11 @@ export interface Store {
     list(): Promise<Workspace[]>;
   };
   members: {
-    upsert(input: { workspaceId: string; userId: string; role: Role }): Promise<Member>;
+    upsert(input: MemberInput): Promise<Member>;
+    find(workspaceId: string, userId: string): Promise<Member | undefined>;
     list(workspaceId: string): Promise<Member[]>;
+    /** Every membership of one user, across workspaces. */
+    listForUser(userId: string): Promise<Member[]>;
     /** Removing a non-member changes nothing. */
     remove(workspaceId: string, userId: string): Promise<void>;
   };
@@ -94,8 +142,57 @@ export interface Store {
     /** Finds revoked and expired keys too: the caller decides what they mean. */
     findByHash(keyHash: string): Promise<ApiKey | undefined>;
     list(workspaceId?: string): Promise<ApiKey[]>;
+    find(id: string): Promise<ApiKey | undefined>;
     /** Sets `revokedAt` once; revoking a revoked or unknown key changes nothing. */
     revoke(id: string, at: Date): Promise<void>;
+  };
+  invitations: {
+    create(input: InvitationInput): Promise<Invitation>;
+    find(id: string): Promise<Invitation | undefined>;
+    findByTokenHash(tokenHash: string): Promise<Invitation | undefined>;
+    /** Newest first; accepted and revoked ones too. */
+    list(workspaceId: string): Promise<Invitation[]>;
+    /**
+     * Marks it accepted, once: resolves false (and changes nothing) when it
+     * was already accepted or revoked, so two acceptances cannot both win.
+     */
+    accept(id: string, at: Date): Promise<boolean>;
+    /** Sets `revokedAt` once; revoking an accepted, revoked or unknown one changes nothing. */
+    revoke(id: string, at: Date): Promise<void>;
+  };
+  browserSessions: {
+    create(input: Omit<BrowserSession, 'createdAt' | 'lastSeenAt'>): Promise<BrowserSession>;
+    /** Finds expired sessions too: the caller decides what they mean. */
+    find(idHash: string): Promise<BrowserSession | undefined>;
+    touch(idHash: string, lastSeenAt: Date, expiresAt: Date): Promise<void>;
+    remove(idHash: string): Promise<void>;
+    removeForUser(userId: string): Promise<void>;
+    /** Resolves to the number removed. */
+    removeExpired(now: Date): Promise<number>;
+  };
+  /** The authorization server's storage (oidc-provider adapter verbs). */
+  oauthArtefacts: {
+    /** Creates or replaces by (model, id). */
+    upsert(model: string, id: string, input: OAuthArtefactInput): Promise<void>;
+    /** Finds expired and consumed artefacts too: the caller decides what they mean. */
+    find(model: string, id: string): Promise<OAuthArtefact | undefined>;
+    findByUid(model: string, uid: string): Promise<OAuthArtefact | undefined>;
+    findByUserCode(model: string, userCode: string): Promise<OAuthArtefact | undefined>;
+    /** Sets `consumedAt` once; later calls keep the first time. */
+    consume(model: string, id: string, at: Date): Promise<void>;
+    destroy(model: string, id: string): Promise<void>;
+    /** Destroys every artefact of every model issued under the grant. */
+    revokeByGrantId(grantId: string): Promise<void>;
+    /** Unexpired artefacts of one model for one account (e.g. a user's Grants), newest first. */
+    listByAccount(model: string, accountId: string, now: Date): Promise<OAuthArtefact[]>;
+    /** Resolves to the number removed. */
+    removeExpired(now: Date): Promise<number>;
+  };
+  signingKeys: {
+    /** Oldest first. */
+    list(): Promise<SigningKey[]>;
+    insert(key: Omit<SigningKey, 'createdAt' | 'retiredAt'>): Promise<SigningKey>;
+    retire(kid: string, at: Date): Promise<void>;
   };
   requestRecords: {
     /** Batched insert; one statement per batch where the dialect allows. */

@@ -26,6 +26,18 @@ export interface TestServer {
   timeout_ms?: number;
 }
 
+/** A user of the test gateway: signs in with `password`, belongs to the test workspace with `role`. */
+export interface TestUser {
+  email: string;
+  password?: string;
+  /** Instance administrator (declarative `admin: true`). */
+  admin?: boolean;
+  /** Role in the test workspace; not a member when absent. */
+  role?: 'owner' | 'admin' | 'member' | 'viewer';
+  /** Server ids the member may reach; every server when absent. */
+  servers?: string[];
+}
+
 export interface TestGateway {
   gateway: Gateway;
   /** Base URL, e.g. http://127.0.0.1:PORT */
@@ -43,20 +55,47 @@ export async function startTestGateway(options: {
   servers: TestServer[];
   env?: Record<string, string>;
   workspace?: string;
+  /** Users besides admin@acme.test (owner, no password). Passwords reach the config by `password_env`. */
+  users?: TestUser[];
 }): Promise<TestGateway> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-test-'));
   const workspace = options.workspace ?? 'acme';
   const apiKey = `pcl_${crypto.randomBytes(32).toString('base64url')}`;
   const configFile = path.join(dataDir, 'portcullis.yaml');
+  const users = options.users ?? [];
+  const passwords: Record<string, string> = {};
+  users.forEach((user, index) => {
+    if (user.password !== undefined) passwords[`TEST_USER_PASSWORD_${index}`] = user.password;
+  });
   await writeFile(
     configFile,
     stringify({
-      users: [{ email: 'admin@acme.test' }],
+      users: [
+        { email: 'admin@acme.test' },
+        ...users.map((user, index) => ({
+          email: user.email,
+          ...(user.password === undefined ? {} : { password_env: `TEST_USER_PASSWORD_${index}` }),
+          ...(user.admin === undefined ? {} : { admin: user.admin }),
+        })),
+      ],
       workspaces: [
         {
           id: workspace,
           name: 'Acme',
-          members: [{ email: 'admin@acme.test', role: 'owner' }],
+          members: [
+            { email: 'admin@acme.test', role: 'owner' },
+            ...users.flatMap((user) =>
+              user.role === undefined
+                ? []
+                : [
+                    {
+                      email: user.email,
+                      role: user.role,
+                      ...(user.servers === undefined ? {} : { servers: user.servers }),
+                    },
+                  ],
+            ),
+          ],
           servers: options.servers.map((server) => ({ transport: 'http', ...server })),
         },
       ],
@@ -72,6 +111,7 @@ export async function startTestGateway(options: {
     PORTCULLIS_UPSTREAM_ALLOW_PRIVATE: '127.0.0.0/8,::1',
     PORTCULLIS_LOG_LEVEL: process.env.PORTCULLIS_TEST_LOG_LEVEL ?? 'silent',
     TEST_API_KEY: apiKey,
+    ...passwords,
     ...options.env,
   };
   const config = parseRuntimeConfig(env);
