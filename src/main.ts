@@ -4,7 +4,12 @@
  */
 import pino from 'pino';
 import type { Logger } from 'pino';
+import net from 'node:net';
+import { createAccessTokenVerifier } from './auth/resource/access-tokens.ts';
 import { createApiKeyIndex } from './auth/resource/api-keys.ts';
+import type { ResourceServerDeps } from './auth/resource/authenticate.ts';
+import { createMemberAccess } from './auth/resource/member-access.ts';
+import { protectedResourceRoutes } from './auth/resource/protected-resource.ts';
 import { applyConfig } from './config/apply-config.ts';
 import { formatApplySummary } from './config/apply-summary.ts';
 import { loadConfigFile } from './config/load-config-file.ts';
@@ -46,10 +51,35 @@ export interface StartOptions {
 }
 
 const UPSTREAM_SESSION_IDLE_MS = 10 * 60_000;
+
+/**
+ * The OAuth issuer must be known before the first route exists, so with
+ * port 0 a free port is picked first (it could be taken in between; only
+ * tests and throwaway runs ask for port 0).
+ */
+function pickFreePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function withListenPort(config: RuntimeConfig): Promise<RuntimeConfig> {
+  if (config.port !== 0) return config;
+  const port = await pickFreePort(config.host);
+  const publicUrl = config.publicUrl.endsWith(':0')
+    ? `${config.publicUrl.slice(0, -1)}${port}`
+    : config.publicUrl;
+  return Object.freeze({ ...config, port, publicUrl });
+}
 const ERA_HORIZON_MS = 10 * 60_000;
 
 export async function startGateway(options: StartOptions): Promise<Gateway> {
-  const { config } = options;
+  const config = await withListenPort(options.config);
   const env = options.env ?? {};
   const logger =
     options.logger ?? pino({ level: config.logLevel, base: { service: 'portcullis' } });
@@ -85,7 +115,9 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
 
   const routes = createRouteTable();
   const apiKeys = createApiKeyIndex();
+  const members = createMemberAccess(store);
   const reload = async (): Promise<void> => {
+    members.clear();
     await Promise.all([routes.reload(store), apiKeys.reload(store)]);
   };
   await reload();
@@ -128,6 +160,20 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     inputTimeoutMs: config.clientRequestTimeoutMs,
     horizonMs: ERA_HORIZON_MS,
   });
+  const tokens = createAccessTokenVerifier({
+    issuer: config.publicUrl,
+    keys: () => [],
+    isGrantActive: async (grantId) => {
+      const grant = await store.oauthArtefacts.find('Grant', grantId);
+      return grant !== undefined && (grant.expiresAt === null || grant.expiresAt > new Date());
+    },
+  });
+  const resourceServer: ResourceServerDeps = {
+    publicUrl: config.publicUrl,
+    apiKeys,
+    tokens,
+    members,
+  };
   const mcpHandler = createMcpEndpoint({
     sessions: createLegacySessions(
       createSealedBox(secretKey),
@@ -141,7 +187,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     bridge,
     log: logger,
     routes,
-    apiKeys,
+    resourceServer,
     upstreams,
     records: recordSink,
     defaultTimeoutMs: config.upstreamTimeoutMs,
@@ -156,6 +202,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     mcpHandler,
     onMcpRejection: (request, error, params) =>
       recordRejection({ routes, records: recordSink }, request, error, params),
+    routeModules: [protectedResourceRoutes(config.publicUrl)],
     isReady: async () => {
       if (closing) return false;
       await store.ping();
@@ -163,8 +210,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     },
   });
   const address = await app.listen({ host: config.host, port: config.port });
-  // With port 0 (tests, ephemeral runs) the derived public URL names the port actually bound.
-  const publicUrl = config.publicUrl.endsWith(':0') ? address : config.publicUrl;
+  const publicUrl = config.publicUrl;
 
   async function shutdown(): Promise<void> {
     closing = true;

@@ -279,4 +279,65 @@ describe('applying the declarative config', () => {
     assert.equal(replacement?.revokedAt, null);
     assert.equal(await store.apiKeys.findByHash(hashApiKey(CI_KEY)), undefined);
   });
+
+  it('sets the instance administrator flag when given and keeps it when absent', async (t) => {
+    const store = await open(t);
+    const withAdmin = baseYaml.replace('    name: Admin\n', '    name: Admin\n    admin: true\n');
+    const created = await applyConfig(store, parseConfigText(withAdmin), env, options);
+    assert.equal(created.users.created, 2);
+    assert.equal((await store.users.findByEmail('admin@acme.test'))?.isAdmin, true);
+    assert.equal((await store.users.findByEmail('dev@acme.test'))?.isAdmin, false);
+    const absent = await applyConfig(store, parseConfigText(baseYaml), env, options);
+    assert.equal(hasChanges(absent), false);
+    assert.equal((await store.users.findByEmail('admin@acme.test'))?.isAdmin, true);
+    const demoted = await applyConfig(
+      store,
+      parseConfigText(withAdmin.replace('admin: true', 'admin: false')),
+      env,
+      options,
+    );
+    assert.equal(formatApplySummary(demoted), 'users: 1 updated');
+    assert.equal((await store.users.findByEmail('admin@acme.test'))?.isAdmin, false);
+  });
+
+  it("sets each member's servers, every server when absent", async (t) => {
+    const store = await open(t);
+    const limited = baseYaml.replace(
+      '{ email: dev@acme.test, role: member }',
+      '{ email: dev@acme.test, role: member, servers: [memory] }',
+    );
+    await applyConfig(store, parseConfigText(limited), env, options);
+    const dev = await store.users.findByEmail('dev@acme.test');
+    const admin = await store.users.findByEmail('admin@acme.test');
+    assert.deepEqual((await store.members.find('acme', dev!.id))?.serverIds, ['memory']);
+    assert.equal((await store.members.find('acme', admin!.id))?.serverIds, null);
+    assert.equal(
+      hasChanges(await applyConfig(store, parseConfigText(limited), env, options)),
+      false,
+    );
+    const widened = limited.replace('servers: [memory]', 'servers: [memory, everything]');
+    const summary = await applyConfig(store, parseConfigText(widened), env, options);
+    assert.equal(formatApplySummary(summary), 'members: 1 updated');
+    assert.deepEqual((await store.members.find('acme', dev!.id))?.serverIds, [
+      'memory',
+      'everything',
+    ]);
+    const everything = await applyConfig(store, parseConfigText(baseYaml), env, options);
+    assert.equal(formatApplySummary(everything), 'members: 1 updated');
+    assert.equal((await store.members.find('acme', dev!.id))?.serverIds, null);
+  });
+
+  it('refuses member servers the workspace does not declare and writes nothing', async (t) => {
+    const store = await open(t);
+    const unknown = baseYaml.replace(
+      '{ email: dev@acme.test, role: member }',
+      '{ email: dev@acme.test, role: member, servers: [github] }',
+    );
+    assert.throws(() => parseConfigText(unknown, 'portcullis.yaml'), {
+      issues: [
+        'workspaces.0.members.1.servers.0: no server "github" in workspace "acme" (line 12, column 57)',
+      ],
+    });
+    assert.deepEqual(await store.workspaces.list(), []);
+  });
 });

@@ -5,9 +5,12 @@
  * The file is the source of truth for what it declares:
  * - users are created or updated, never removed (people also join through
  *   the dashboard); `password_env` is an initial password, set when the user
- *   has none and never overwritten;
+ *   has none and never overwritten; `admin`, when given, sets the instance
+ *   administrator flag (absent keeps it, so an administrator promoted in the
+ *   dashboard is not demoted by a file that does not mention it);
  * - each declared workspace's members, servers and api keys are exactly the
- *   file's: others are removed (api keys are revoked, not deleted);
+ *   file's: others are removed (api keys are revoked, not deleted); a
+ *   member without `servers` reaches every server;
  * - workspaces the file does not declare are left alone.
  */
 import { apiKeyPrefix, hashApiKey } from '../shared/api-key-hash.ts';
@@ -61,6 +64,7 @@ async function applyUsers(ctx: Context): Promise<void> {
         email: declared.email,
         name: declared.name ?? null,
         passwordHash: passwordHash ?? null,
+        isAdmin: declared.admin ?? false,
       });
       ctx.userIds.set(user.email.toLowerCase(), user.id);
       ctx.summary.users.created++;
@@ -68,8 +72,14 @@ async function applyUsers(ctx: Context): Promise<void> {
     }
     ctx.userIds.set(existing.email.toLowerCase(), existing.id);
     const rename = declared.name !== undefined && declared.name !== existing.name;
-    if (rename || setPassword || declared.email !== existing.email) {
-      await ctx.tx.users.upsert({ email: declared.email, name: declared.name, passwordHash });
+    const promote = declared.admin !== undefined && declared.admin !== existing.isAdmin;
+    if (rename || setPassword || promote || declared.email !== existing.email) {
+      await ctx.tx.users.upsert({
+        email: declared.email,
+        name: declared.name,
+        passwordHash,
+        isAdmin: declared.admin,
+      });
       ctx.summary.users.updated++;
     }
   }
@@ -90,8 +100,15 @@ async function applyWorkspaceMembers(ctx: Context, workspaceIndex: number): Prom
     const id = userId(ctx, member.email);
     declared.add(id);
     const current = existing.get(id);
-    if (current?.role === member.role) continue;
-    await ctx.tx.members.upsert({ workspaceId: workspace.id, userId: id, role: member.role });
+    const serverIds = member.servers ?? null;
+    if (current?.role === member.role && canonical(current.serverIds) === canonical(serverIds))
+      continue;
+    await ctx.tx.members.upsert({
+      workspaceId: workspace.id,
+      userId: id,
+      role: member.role,
+      serverIds,
+    });
     ctx.summary.members[current === undefined ? 'created' : 'updated']++;
   }
   for (const id of existing.keys()) {

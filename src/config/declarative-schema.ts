@@ -22,11 +22,21 @@ export const userSchema = z.strictObject({
   email: z.email(),
   name: z.string().min(1).optional(),
   password_env: envName.optional().describe('Environment variable holding the initial password.'),
+  admin: z
+    .boolean()
+    .optional()
+    .describe(
+      'Instance administrator (creates workspaces, manages users). Absent keeps the stored value; new users are not.',
+    ),
 });
 
 export const memberSchema = z.strictObject({
   email: z.email(),
   role: roleSchema,
+  servers: z
+    .array(slug)
+    .optional()
+    .describe('Servers of the workspace the member may reach; default every server.'),
 });
 
 /** A stdio env entry: a literal non-secret value, or a reference to the gateway's environment. */
@@ -130,6 +140,14 @@ export const declarativeConfigSchema = z
             path: ['workspaces', wi, 'members', mi, 'email'],
             message: `no user with email "${member.email}" in users`,
           });
+        member.servers?.forEach((serverId, si) => {
+          if (!ws.servers.some((server) => server.id === serverId))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['workspaces', wi, 'members', mi, 'servers', si],
+              message: `no server "${serverId}" in workspace "${ws.id}"`,
+            });
+        });
       });
       ws.servers.forEach((server, si) => {
         if (ws.servers.findIndex((other) => other.id === server.id) !== si)

@@ -106,6 +106,37 @@ export const runtimeConfigSchema = z.object({
     .min(300)
     .default(14 * 24 * 3600)
     .describe('Lifetime of a browser sign-in (dashboard, sign-in and consent pages).'),
+  PORTCULLIS_SSO_ISSUER: z
+    .url()
+    .optional()
+    .describe(
+      'Issuer URL of an external OpenID Connect identity provider for single sign-on; enables "Sign in with …" beside passwords.',
+    ),
+  PORTCULLIS_SSO_CLIENT_ID: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Client id of the gateway at the single sign-on identity provider.'),
+  PORTCULLIS_SSO_CLIENT_SECRET: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Client secret of the gateway at the identity provider (omit for a public client).'),
+  PORTCULLIS_SSO_LABEL: z
+    .string()
+    .min(1)
+    .default('single sign-on')
+    .describe('Name of the identity provider on the sign-in page ("Sign in with …").'),
+  PORTCULLIS_SSO_EMAIL_DOMAINS: csv
+    .default([])
+    .describe(
+      'Email domains whose identity-provider users get a gateway account on first sign-in (comma-separated). Others must already exist as users.',
+    ),
+  PORTCULLIS_SSO_GROUP_ROLES: csv
+    .default([])
+    .describe(
+      'Maps identity-provider groups (the `groups` claim) to workspace roles, as `group:workspace:role` entries (comma-separated); applied at every single sign-on.',
+    ),
   PORTCULLIS_BODY_LIMIT: z.coerce
     .number()
     .int()
@@ -186,6 +217,8 @@ export interface RuntimeConfig {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly browserSessionTtlSeconds: number;
+  /** Single sign-on against an external OpenID Connect provider; undefined when not configured. */
+  readonly sso: SsoConfig | undefined;
   readonly bodyLimit: number;
   readonly upstreamTimeoutMs: number;
   readonly clientRequestTimeoutMs: number;
@@ -195,6 +228,59 @@ export interface RuntimeConfig {
   readonly shutdownGraceMs: number;
   readonly records: boolean;
   readonly recordQueueSize: number;
+}
+
+export interface SsoConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  readonly label: string;
+  readonly emailDomains: readonly string[];
+  readonly groupRoles: readonly {
+    readonly group: string;
+    readonly workspaceId: string;
+    readonly role: 'owner' | 'admin' | 'member' | 'viewer';
+  }[];
+}
+
+const ROLES = new Set(['owner', 'admin', 'member', 'viewer']);
+
+function parseSso(c: z.infer<typeof runtimeConfigSchema>): SsoConfig | undefined {
+  if (c.PORTCULLIS_SSO_ISSUER === undefined && c.PORTCULLIS_SSO_CLIENT_ID === undefined)
+    return undefined;
+  const issues: string[] = [];
+  if (c.PORTCULLIS_SSO_ISSUER === undefined)
+    issues.push('PORTCULLIS_SSO_ISSUER: is required when PORTCULLIS_SSO_CLIENT_ID is set');
+  if (c.PORTCULLIS_SSO_CLIENT_ID === undefined)
+    issues.push('PORTCULLIS_SSO_CLIENT_ID: is required when PORTCULLIS_SSO_ISSUER is set');
+  const groupRoles = c.PORTCULLIS_SSO_GROUP_ROLES.map((entry) => {
+    const [group, workspaceId, role, ...rest] = entry.split(':');
+    if (
+      group === undefined ||
+      group === '' ||
+      workspaceId === undefined ||
+      workspaceId === '' ||
+      role === undefined ||
+      !ROLES.has(role) ||
+      rest.length > 0
+    ) {
+      issues.push(
+        `PORTCULLIS_SSO_GROUP_ROLES: "${entry}" must be group:workspace:role with role owner, admin, member or viewer`,
+      );
+      return undefined;
+    }
+    return { group, workspaceId, role: role as 'owner' | 'admin' | 'member' | 'viewer' };
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return Object.freeze({
+    // Kept byte-exact: some providers' issuers end with a slash, and discovery compares them exactly.
+    issuer: c.PORTCULLIS_SSO_ISSUER!,
+    clientId: c.PORTCULLIS_SSO_CLIENT_ID!,
+    clientSecret: c.PORTCULLIS_SSO_CLIENT_SECRET,
+    label: c.PORTCULLIS_SSO_LABEL,
+    emailDomains: Object.freeze(c.PORTCULLIS_SSO_EMAIL_DOMAINS.map((d) => d.toLowerCase())),
+    groupRoles: Object.freeze(groupRoles.filter((entry) => entry !== undefined)),
+  });
 }
 
 export class ConfigError extends Error {
@@ -256,6 +342,7 @@ export function parseRuntimeConfig(
     accessTokenTtlSeconds: c.PORTCULLIS_ACCESS_TOKEN_TTL_S,
     refreshTokenTtlSeconds: c.PORTCULLIS_REFRESH_TOKEN_TTL_S,
     browserSessionTtlSeconds: c.PORTCULLIS_BROWSER_SESSION_TTL_S,
+    sso: parseSso(c),
     bodyLimit: c.PORTCULLIS_BODY_LIMIT,
     upstreamTimeoutMs: c.PORTCULLIS_UPSTREAM_TIMEOUT_MS,
     clientRequestTimeoutMs: c.PORTCULLIS_CLIENT_REQUEST_TIMEOUT_MS,

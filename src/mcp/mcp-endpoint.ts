@@ -13,7 +13,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
 import { authenticate, authorize } from '../auth/resource/authenticate.ts';
-import type { ApiKeyIndex } from '../auth/resource/api-keys.ts';
+import type { ResourceServerDeps } from '../auth/resource/authenticate.ts';
 import type { RouteTable } from '../ingress/route-table.ts';
 import type { ServerDefinition } from '../store/model.ts';
 import { GatewayError } from '../shared/errors.ts';
@@ -38,7 +38,7 @@ export interface RecordSink {
 
 export interface McpEndpointDeps extends McpDeps {
   readonly routes: RouteTable;
-  readonly apiKeys: ApiKeyIndex;
+  readonly resourceServer: ResourceServerDeps;
   readonly upstreams: UpstreamRegistry;
   readonly records: RecordSink;
   readonly defaultTimeoutMs: number;
@@ -256,7 +256,14 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
     // Records are written only for routes that exist, so callers cannot fill the log with made-up ids.
     let routed = false;
     try {
-      const credential = authenticate(header(request, 'authorization'), deps.apiKeys);
+      const target = { workspaceId, serverId };
+      const authenticated = authenticate(
+        header(request, 'authorization'),
+        deps.resourceServer,
+        target,
+      );
+      const credential =
+        authenticated instanceof Promise ? await authenticated : authenticated;
       const server = resolveServer(deps, workspaceId, serverId);
       routed = server !== undefined;
       const { principal } = credential;
@@ -271,7 +278,8 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
           `No server "${serverId}" in workspace "${workspaceId}".`,
         );
       }
-      authorize(credential, server);
+      const authorized = authorize(credential, server, deps.resourceServer);
+      if (authorized instanceof Promise) await authorized;
       const call: McpCall = {
         server,
         serverKey: `${workspaceId}/${serverId}`,

@@ -131,6 +131,24 @@ export const errorCatalogue = {
     retryable: false,
     title: 'The credentials do not grant access to this resource.',
   },
+  insufficient_scope: {
+    status: 403,
+    rpc: JsonRpcCode.Unauthorized,
+    retryable: false,
+    title: 'The access token lacks a scope this request needs (RFC 6750 §3.1).',
+  },
+  csrf_failed: {
+    status: 403,
+    rpc: JsonRpcCode.InvalidRequest,
+    retryable: false,
+    title: 'The X-CSRF-Token header is missing or does not match the browser session.',
+  },
+  too_many_requests: {
+    status: 429,
+    rpc: JsonRpcCode.InvalidRequest,
+    retryable: true,
+    title: 'Too many attempts; try again later.',
+  },
   origin_not_allowed: {
     status: 403,
     rpc: JsonRpcCode.InvalidRequest,
@@ -160,6 +178,12 @@ export const errorCatalogue = {
     rpc: JsonRpcCode.InvalidRequest,
     retryable: false,
     title: 'Not found.',
+  },
+  conflict: {
+    status: 409,
+    rpc: JsonRpcCode.InvalidRequest,
+    retryable: false,
+    title: 'The request conflicts with the current state.',
   },
   upstream_unavailable: {
     status: 502,
@@ -208,6 +232,12 @@ export const errorCatalogue = {
     rpc: JsonRpcCode.InternalError,
     retryable: true,
     title: 'The gateway is shutting down or not ready.',
+  },
+  identity_provider_unavailable: {
+    status: 503,
+    rpc: JsonRpcCode.InternalError,
+    retryable: true,
+    title: 'The single sign-on identity provider cannot be reached.',
   },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -70,6 +70,15 @@ export function createApiKeysRepository(
       return rows.map(toApiKey);
     },
 
+    async find(id) {
+      const row = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toApiKey(row);
+    },
+
     async revoke(id, at) {
       await db
         .updateTable('api_keys')

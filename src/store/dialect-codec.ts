@@ -9,6 +9,10 @@ export interface DialectCodec {
   readonly dialect: StoreDialect;
   readonly timestampType: 'timestamptz' | 'bigint';
   readonly jsonType: 'jsonb' | 'text';
+  /** SQLite has no boolean type and better-sqlite3 binds no JS booleans: 0/1 there. */
+  readonly booleanType: 'boolean' | 'integer';
+  toBoolean(value: boolean): boolean | number;
+  fromBoolean(value: boolean | number): boolean;
   toTimestamp(date: Date): Date | number;
   fromTimestamp(value: Date | number | string): Date;
   fromNullableTimestamp(value: Date | number | string | null): Date | null;
@@ -27,6 +31,9 @@ const sqlite = {
   dialect: 'sqlite',
   timestampType: 'bigint',
   jsonType: 'text',
+  booleanType: 'integer',
+  toBoolean: (value: boolean) => (value ? 1 : 0),
+  fromBoolean: (value: boolean | number) => value === 1 || value === true,
   toTimestamp: (date: Date) => date.getTime(),
   fromTimestamp: (value: Date | number | string) => new Date(Number(value)),
   toJson: (value: unknown) => JSON.stringify(value),
@@ -40,6 +47,9 @@ const postgres = {
   dialect: 'postgres',
   timestampType: 'timestamptz',
   jsonType: 'jsonb',
+  booleanType: 'boolean',
+  toBoolean: (value: boolean) => value,
+  fromBoolean: (value: boolean | number) => value === true,
   toTimestamp: (date: Date) => date,
   fromTimestamp: (value: Date | number | string) =>
     value instanceof Date ? value : new Date(value),

@@ -8,7 +8,10 @@ import type { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { createApiKeysRepository } from './api-keys-repository.ts';
 import type { DialectCodec } from './dialect-codec.ts';
+import { createBrowserSessionsRepository } from './browser-sessions-repository.ts';
+import { createInvitationsRepository } from './invitations-repository.ts';
 import { createMembersRepository } from './members-repository.ts';
+import { createOAuthArtefactsRepository } from './oauth-artefacts-repository.ts';
 import { migrationProvider } from './migrations/migration-provider.ts';
 import { createRequestRecordsRepository } from './request-records-repository.ts';
 import type { BulkInsert } from './sqlite-bulk-insert.ts';
@@ -16,6 +19,7 @@ import type { Database } from './schema.ts';
 import type { Store } from './store.ts';
 import { toStoreError } from './store-error.ts';
 import { createServersRepository } from './servers-repository.ts';
+import { createSigningKeysRepository } from './signing-keys-repository.ts';
 import { createUsersRepository } from './users-repository.ts';
 import { createWorkspacesRepository } from './workspaces-repository.ts';
 
@@ -64,7 +68,7 @@ function bindStore(
     isTransaction
       ? work(self)
       : runTransaction(db, (tx) => work(bindStore(tx, codec, runTransaction, true)));
-  const runRecordsInTransaction = (work: (tx: Kysely<Database>) => Promise<void>) =>
+  const runInTransaction = <T>(work: (tx: Kysely<Database>) => Promise<T>) =>
     isTransaction ? work(db) : runTransaction(db, work);
 
   const self: Store = {
@@ -73,17 +77,21 @@ function bindStore(
       await sql`select 1`.execute(db);
     },
     transaction,
-    users: withStoreErrors('users', createUsersRepository(db, codec)),
+    users: withStoreErrors('users', createUsersRepository(db, codec, runInTransaction)),
     workspaces: withStoreErrors('workspaces', createWorkspacesRepository(db, codec)),
     members: withStoreErrors('members', createMembersRepository(db, codec)),
     servers: withStoreErrors('servers', createServersRepository(db, codec)),
     apiKeys: withStoreErrors('apiKeys', createApiKeysRepository(db, codec)),
+    invitations: withStoreErrors('invitations', createInvitationsRepository(db, codec)),
+    browserSessions: withStoreErrors('browserSessions', createBrowserSessionsRepository(db, codec)),
+    oauthArtefacts: withStoreErrors('oauthArtefacts', createOAuthArtefactsRepository(db, codec)),
+    signingKeys: withStoreErrors('signingKeys', createSigningKeysRepository(db, codec)),
     requestRecords: withStoreErrors(
       'requestRecords',
       createRequestRecordsRepository(
         db,
         codec,
-        runRecordsInTransaction,
+        runInTransaction,
         isTransaction ? undefined : bulkInsertRecords,
       ),
     ),

@@ -15,6 +15,12 @@ export type NullableTimestamp = ColumnType<
 /** `jsonb` on PostgreSQL (parsed by pg), `text` on SQLite; always written as a JSON string. */
 export type Json = ColumnType<unknown, string, string>;
 export type NullableJson = ColumnType<unknown, string | null, string | null>;
+/** `boolean` on PostgreSQL, `integer` 0/1 on SQLite. */
+export type BooleanColumn = ColumnType<
+  boolean | number,
+  boolean | number | undefined,
+  boolean | number
+>;
 /** `bigint` comes back from pg as a string. */
 export type BigInteger = ColumnType<number | string | bigint, number, number>;
 
@@ -25,6 +31,7 @@ export interface UsersTable {
   email_key: string;
   name: string | null;
   password_hash: string | null;
+  is_admin: BooleanColumn;
   created_at: Timestamp;
 }
 
@@ -38,6 +45,7 @@ export interface MembersTable {
   workspace_id: string;
   user_id: string;
   role: string;
+  server_ids: NullableJson;
   created_at: Timestamp;
 }
 
@@ -69,6 +77,53 @@ export interface ApiKeysTable {
   created_at: Timestamp;
 }
 
+export interface InvitationsTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  email_key: string;
+  role: string;
+  server_ids: NullableJson;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface BrowserSessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface OAuthArtefactsTable {
+  model: string;
+  id: string;
+  payload: Json;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  account_id: string | null;
+  client_id: string | null;
+  expires_at: NullableTimestamp;
+  consumed_at: NullableTimestamp;
+  /** Insertion time, kept on replace: the order of listByAccount. */
+  created_at: Timestamp;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  sealed_jwk: string;
+  created_at: Timestamp;
+  retired_at: NullableTimestamp;
+}
+
 export interface RequestRecordsTable {
   id: string;
   time: Timestamp;
@@ -98,10 +153,19 @@ export interface Database {
   members: MembersTable;
   servers: ServersTable;
   api_keys: ApiKeysTable;
+  invitations: InvitationsTable;
+  browser_sessions: BrowserSessionsTable;
+  oauth_artefacts: OAuthArtefactsTable;
+  signing_keys: SigningKeysTable;
   request_records: RequestRecordsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
 export type ServerRow = Selectable<ServersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type MemberRow = Selectable<MembersTable>;
+export type InvitationRow = Selectable<InvitationsTable>;
+export type BrowserSessionRow = Selectable<BrowserSessionsTable>;
+export type OAuthArtefactRow = Selectable<OAuthArtefactsTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;
 export type RequestRecordRow = Selectable<RequestRecordsTable>;

@@ -8,8 +8,11 @@ import type { TestContext } from 'node:test';
 import { accessContract } from './contract/access-contract.ts';
 import type { ContractHarness } from './contract/contract-support.ts';
 import { identityContract } from './contract/identity-contract.ts';
+import { invitationsContract } from './contract/invitations-contract.ts';
 import { lifecycleContract } from './contract/lifecycle-contract.ts';
+import { oauthContract } from './contract/oauth-contract.ts';
 import { requestRecordsContract } from './contract/request-records-contract.ts';
+import { sessionsContract } from './contract/sessions-contract.ts';
 import type { Store } from './store.ts';
 
 export function storeContract(name: string, createStore: () => Promise<Store>): void {
@@ -33,6 +36,9 @@ export function storeContract(name: string, createStore: () => Promise<Store>): 
     lifecycleContract(harness);
     identityContract(harness);
     accessContract(harness);
+    invitationsContract(harness);
+    sessionsContract(harness);
+    oauthContract(harness);
     requestRecordsContract(harness);
   });
 }

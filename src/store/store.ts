@@ -113,7 +113,11 @@ export interface Store {
     /** Ordered by creation. */
     list(): Promise<User[]>;
     count(): Promise<number>;
-    /** Deletes the user with their memberships, API keys, invitations sent and browser sessions. */
+    /**
+     * Deletes the user with their memberships, API keys, browser sessions and
+     * OAuth artefacts (those whose `accountId` is the user), in one
+     * transaction. Invitations they sent stay, with `invitedBy` null.
+     */
     remove(id: string): Promise<void>;
   };
   workspaces: {
@@ -172,7 +176,10 @@ export interface Store {
   };
   /** The authorization server's storage (oidc-provider adapter verbs). */
   oauthArtefacts: {
-    /** Creates or replaces by (model, id). */
+    /**
+     * Creates or replaces by (model, id). A replace keeps `consumedAt`:
+     * consumption is final.
+     */
     upsert(model: string, id: string, input: OAuthArtefactInput): Promise<void>;
     /** Finds expired and consumed artefacts too: the caller decides what they mean. */
     find(model: string, id: string): Promise<OAuthArtefact | undefined>;
@@ -183,7 +190,10 @@ export interface Store {
     destroy(model: string, id: string): Promise<void>;
     /** Destroys every artefact of every model issued under the grant. */
     revokeByGrantId(grantId: string): Promise<void>;
-    /** Unexpired artefacts of one model for one account (e.g. a user's Grants), newest first. */
+    /**
+     * Unexpired artefacts (no expiry, or expiring after `now`) of one model for
+     * one account (e.g. a user's Grants), newest first by first insertion.
+     */
     listByAccount(model: string, accountId: string, now: Date): Promise<OAuthArtefact[]>;
     /** Resolves to the number removed. */
     removeExpired(now: Date): Promise<number>;
@@ -192,6 +202,7 @@ export interface Store {
     /** Oldest first. */
     list(): Promise<SigningKey[]>;
     insert(key: Omit<SigningKey, 'createdAt' | 'retiredAt'>): Promise<SigningKey>;
+    /** Sets `retiredAt` once; later calls keep the first time. */
     retire(kid: string, at: Date): Promise<void>;
   };
   requestRecords: {

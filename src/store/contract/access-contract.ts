@@ -110,6 +110,8 @@ export function accessContract(h: ContractHarness): void {
       assert.equal(key.revokedAt, null);
       assert.deepEqual(await store.apiKeys.findByHash('a'.repeat(64)), key);
       assert.equal(await store.apiKeys.findByHash('b'.repeat(64)), undefined);
+      assert.deepEqual(await store.apiKeys.find(key.id), key);
+      assert.equal(await store.apiKeys.find(randomUUID()), undefined);
     });
 
     it('upsert by workspace and name updates the same key', async (t) => {

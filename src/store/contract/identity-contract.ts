@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ContractHarness } from './contract-support.ts';
-import { isStoreErrorWith } from './contract-support.ts';
+import { isStoreErrorWith, sleep } from './contract-support.ts';
 
 export function identityContract(h: ContractHarness): void {
   describe('users', () => {
@@ -60,6 +60,29 @@ export function identityContract(h: ContractHarness): void {
       assert.equal(new Set(users.map((user) => user.id)).size, 1);
     });
 
+    it('isAdmin defaults to false, is set by upsert and kept when omitted', async (t) => {
+      const store = await h.open(t);
+      const plain = await store.users.upsert({ email: 'ada@example.test' });
+      assert.equal(plain.isAdmin, false);
+      const admin = await store.users.upsert({ email: 'ada@example.test', isAdmin: true });
+      assert.equal(admin.isAdmin, true);
+      assert.equal((await store.users.upsert({ email: 'ada@example.test' })).isAdmin, true);
+      assert.equal((await store.users.find(plain.id))?.isAdmin, true);
+      const demoted = await store.users.upsert({ email: 'ada@example.test', isAdmin: false });
+      assert.equal(demoted.isAdmin, false);
+    });
+
+    it('list orders users by creation and count counts them', async (t) => {
+      const store = await h.open(t);
+      assert.deepEqual(await store.users.list(), []);
+      assert.equal(await store.users.count(), 0);
+      const first = await store.users.upsert({ email: 'zed@example.test' });
+      await sleep(2);
+      const second = await store.users.upsert({ email: 'amy@example.test', isAdmin: true });
+      assert.deepEqual(await store.users.list(), [first, second]);
+      assert.equal(await store.users.count(), 2);
+    });
+
     it('find returns undefined for unknown users', async (t) => {
       const store = await h.open(t);
       assert.equal(await store.users.find(randomUUID()), undefined);
@@ -95,10 +118,15 @@ export function identityContract(h: ContractHarness): void {
         userId: user.id,
         role: 'member',
       });
-      assert.deepEqual(added, { workspaceId: 'acme', userId: user.id, role: 'member' });
+      assert.deepEqual(added, {
+        workspaceId: 'acme',
+        userId: user.id,
+        role: 'member',
+        serverIds: null,
+      });
       await store.members.upsert({ workspaceId: 'acme', userId: user.id, role: 'owner' });
       assert.deepEqual(await store.members.list('acme'), [
-        { workspaceId: 'acme', userId: user.id, role: 'owner' },
+        { workspaceId: 'acme', userId: user.id, role: 'owner', serverIds: null },
       ]);
     });
 
@@ -111,13 +139,50 @@ export function identityContract(h: ContractHarness): void {
       await store.members.upsert({ workspaceId: 'beta', userId: user.id, role: 'admin' });
       await store.members.remove('acme', user.id);
       assert.deepEqual(await store.members.list('acme'), [
-        { workspaceId: 'acme', userId: other.id, role: 'viewer' },
+        { workspaceId: 'acme', userId: other.id, role: 'viewer', serverIds: null },
       ]);
       assert.deepEqual(await store.members.list('beta'), [
-        { workspaceId: 'beta', userId: user.id, role: 'admin' },
+        { workspaceId: 'beta', userId: user.id, role: 'admin', serverIds: null },
       ]);
       await store.members.remove('acme', user.id);
       assert.equal((await store.members.list('acme')).length, 1);
+    });
+
+    it('serverIds: new members reach every server, null and lists are stored, omission keeps them', async (t) => {
+      const { store, user } = await h.seeded(t);
+      const ref = { workspaceId: 'acme', userId: user.id };
+      assert.equal((await store.members.upsert({ ...ref, role: 'member' })).serverIds, null);
+      const limited = await store.members.upsert({ ...ref, role: 'member', serverIds: ['a', 'b'] });
+      assert.deepEqual(limited.serverIds, ['a', 'b']);
+      const promoted = await store.members.upsert({ ...ref, role: 'admin' });
+      assert.deepEqual(promoted, { ...ref, role: 'admin', serverIds: ['a', 'b'] });
+      assert.deepEqual(await store.members.find('acme', user.id), promoted);
+      const none = await store.members.upsert({ ...ref, role: 'admin', serverIds: [] });
+      assert.deepEqual(none.serverIds, []);
+      const all = await store.members.upsert({ ...ref, role: 'admin', serverIds: null });
+      assert.equal(all.serverIds, null);
+      assert.deepEqual(await store.members.list('acme'), [all]);
+    });
+
+    it("find and listForUser return one user's memberships across workspaces", async (t) => {
+      const { store, user } = await h.seeded(t);
+      await store.workspaces.upsert({ id: 'beta', name: 'Beta' });
+      const other = await store.users.upsert({ email: 'dev@acme.test' });
+      await store.members.upsert({ workspaceId: 'beta', userId: user.id, role: 'viewer' });
+      await store.members.upsert({
+        workspaceId: 'acme',
+        userId: user.id,
+        role: 'owner',
+        serverIds: ['x'],
+      });
+      await store.members.upsert({ workspaceId: 'acme', userId: other.id, role: 'member' });
+      assert.deepEqual(await store.members.listForUser(user.id), [
+        { workspaceId: 'acme', userId: user.id, role: 'owner', serverIds: ['x'] },
+        { workspaceId: 'beta', userId: user.id, role: 'viewer', serverIds: null },
+      ]);
+      assert.deepEqual(await store.members.listForUser(randomUUID()), []);
+      assert.equal(await store.members.find('beta', other.id), undefined);
+      assert.equal(await store.members.find('missing', user.id), undefined);
     });
 
     it('upsert for an unknown workspace or user fails and writes nothing', async (t) => {

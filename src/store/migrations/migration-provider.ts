@@ -6,10 +6,12 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { DialectCodec } from '../dialect-codec.ts';
 import { initialSchema } from './0001-initial-schema.ts';
 import { serverCwd } from './0002-server-cwd.ts';
+import { identitySchema } from './0003-identity.ts';
 
 const migrations = {
   '0001-initial-schema': initialSchema,
   '0002-server-cwd': serverCwd,
+  '0003-identity': identitySchema,
 } satisfies Record<string, (codec: DialectCodec) => Migration>;
 
 /** Every migration name, in the order they apply. */
