@@ -10,7 +10,7 @@
  * and at most GRANT_RECHECK_MS after a revocation on another one.
  */
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import type { JSONWebKeySet, JWK } from 'jose';
+import type { JWK } from 'jose';
 
 export interface AccessTokenClaims {
   readonly userId: string;
