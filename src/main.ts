@@ -10,6 +10,12 @@ import { createApiKeyIndex } from './auth/resource/api-keys.ts';
 import type { ResourceServerDeps } from './auth/resource/authenticate.ts';
 import { createMemberAccess } from './auth/resource/member-access.ts';
 import { protectedResourceRoutes } from './auth/resource/protected-resource.ts';
+import { createAdminApi } from './admin/admin-api.ts';
+import { createAuthorizationServer } from './auth/server/authorization-server.ts';
+import { createFirstRunSetup } from './auth/sign-in/first-run-setup.ts';
+import { createSignIn } from './auth/sign-in/sign-in.ts';
+import { createSignInRoutes } from './auth/sign-in/sign-in-routes.ts';
+import { createSingleSignOn } from './auth/sso/single-sign-on.ts';
 import { applyConfig } from './config/apply-config.ts';
 import { formatApplySummary } from './config/apply-summary.ts';
 import { loadConfigFile } from './config/load-config-file.ts';
@@ -127,6 +133,23 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     );
   }
 
+  const oauthFetchGuard = createAddressGuard(config.oauthFetchAllowPrivate);
+  if (oauthFetchGuard.opensPrivateRanges)
+    logger.warn(
+      { allow: config.oauthFetchAllowPrivate },
+      'OAuth fetches: client metadata documents may come from private/loopback addresses over plain http (PORTCULLIS_OAUTH_FETCH_ALLOW_PRIVATE); use this only for tests and local development',
+    );
+  const authorizationServer = await createAuthorizationServer({
+    config,
+    store,
+    secretKey,
+    logger,
+    isResource: (workspaceId, serverId) => routes.server(workspaceId, serverId) !== undefined,
+  });
+  const signIn = createSignIn({ config, store, logger });
+  const setup = await createFirstRunSetup(store);
+  const sso = createSingleSignOn({ config, store, signIn, logger, secretKey });
+
   const records = createRecordWriter({ store, queueSize: config.recordQueueSize, logger });
   const recordSink = config.records ? records : { write: () => undefined };
   const upstreams = createUpstreamRegistry(guard, {
@@ -162,12 +185,13 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   });
   const tokens = createAccessTokenVerifier({
     issuer: config.publicUrl,
-    keys: () => [],
+    keys: () => authorizationServer.verificationKeys(),
     isGrantActive: async (grantId) => {
       const grant = await store.oauthArtefacts.find('Grant', grantId);
       return grant !== undefined && (grant.expiresAt === null || grant.expiresAt > new Date());
     },
   });
+  authorizationServer.onGrantRevoked((grantId) => tokens.forgetGrant(grantId));
   const resourceServer: ResourceServerDeps = {
     publicUrl: config.publicUrl,
     apiKeys,
@@ -198,11 +222,32 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   const app = createApp({
     logger,
     bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
     originGuard,
     mcpHandler,
     onMcpRejection: (request, error, params) =>
       recordRejection({ routes, records: recordSink }, request, error, params),
-    routeModules: [protectedResourceRoutes(config.publicUrl)],
+    routeModules: [
+      authorizationServer.routeModule,
+      protectedResourceRoutes(config.publicUrl),
+      createSignInRoutes({
+        config,
+        store,
+        signIn,
+        interactions: authorizationServer.interactions,
+        logger,
+        setup,
+      }),
+      ...(sso === undefined ? [] : [sso.routeModule]),
+      createAdminApi({
+        config,
+        store,
+        signIn,
+        logger,
+        onCredentialsChanged: reload,
+        onGrantRevoked: (grantId) => tokens.forgetGrant(grantId),
+      }),
+    ],
     isReady: async () => {
       if (closing) return false;
       await store.ping();
@@ -211,6 +256,12 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   });
   const address = await app.listen({ host: config.host, port: config.port });
   const publicUrl = config.publicUrl;
+  const setupLink = setup.link(publicUrl);
+  if (setupLink !== undefined)
+    logger.warn(
+      { setup: setupLink },
+      `No users yet: finish first-run setup (create the first administrator) at ${setupLink}`,
+    );
 
   async function shutdown(): Promise<void> {
     closing = true;
@@ -231,6 +282,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       upstreamSessions.drain().map(({ key, session }) => endUpstreamSession(key, session)),
     );
     await upstreams.closeAll();
+    await authorizationServer.close();
     await records.close();
     await store.close();
   }

@@ -107,7 +107,7 @@ export const runtimeConfigSchema = z.object({
     .default(14 * 24 * 3600)
     .describe('Lifetime of a browser sign-in (dashboard, sign-in and consent pages).'),
   PORTCULLIS_SSO_ISSUER: z
-    .url()
+    .url({ protocol: /^https?$/ })
     .optional()
     .describe(
       'Issuer URL of an external OpenID Connect identity provider for single sign-on; enables "Sign in with …" beside passwords.',

@@ -28,6 +28,8 @@ export type RouteModule = (app: FastifyInstance) => void;
 export interface AppOptions {
   logger: FastifyBaseLogger;
   bodyLimit: number;
+  /** Trust X-Forwarded-* from a reverse proxy, so `request.ip` and the protocol are the client's. */
+  trustProxy?: boolean;
   originGuard: OriginGuard;
   mcpHandler: (
     request: FastifyRequest<{ Params: { workspaceId: string; serverId: string } }>,
@@ -93,6 +95,7 @@ export function createApp(options: AppOptions): FastifyInstance {
     // One wide record per MCP message replaces per-request access logs.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy ?? false,
     exposeHeadRoutes: false,
     genReqId: newRequestId,
     // No child logger per request (its cost shows per request); log lines carry their own context.
@@ -124,7 +127,10 @@ export function createApp(options: AppOptions): FastifyInstance {
         .type('application/json')
         .send(gatewayErrorResponse(null, failure));
     }
-    return reply.code(failure.status).send({ error: failure.code, message: failure.message });
+    // `data` carries details such as the field paths of invalid input; it never overrides the code.
+    return reply
+      .code(failure.status)
+      .send({ ...failure.data, error: failure.code, message: failure.message });
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({

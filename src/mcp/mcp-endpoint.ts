@@ -262,8 +262,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
         deps.resourceServer,
         target,
       );
-      const credential =
-        authenticated instanceof Promise ? await authenticated : authenticated;
+      const credential = authenticated instanceof Promise ? await authenticated : authenticated;
       const server = resolveServer(deps, workspaceId, serverId);
       routed = server !== undefined;
       const { principal } = credential;

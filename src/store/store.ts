@@ -124,6 +124,11 @@ export interface Store {
     upsert(input: { id: string; name: string }): Promise<Workspace>;
     find(id: string): Promise<Workspace | undefined>;
     list(): Promise<Workspace[]>;
+    /**
+     * Deletes the workspace with its members, servers, API keys and
+     * invitations; its request records stay (history). Unknown ids change nothing.
+     */
+    remove(id: string): Promise<void>;
   };
   members: {
     upsert(input: MemberInput): Promise<Member>;

@@ -38,5 +38,9 @@ export function createWorkspacesRepository(
       const rows = await db.selectFrom('workspaces').selectAll().orderBy('id').execute();
       return rows.map(toWorkspace);
     },
+
+    async remove(id) {
+      await db.deleteFrom('workspaces').where('id', '=', id).execute();
+    },
   };
 }

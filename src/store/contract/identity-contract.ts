@@ -108,6 +108,54 @@ export function identityContract(h: ContractHarness): void {
       assert.deepEqual(await store.workspaces.find('zeta'), renamed);
       assert.equal(await store.workspaces.find('missing'), undefined);
     });
+
+    it('remove deletes a workspace with its members, servers, keys and invitations only', async (t) => {
+      const store = await h.open(t);
+      const user = await store.users.upsert({ email: 'ada@example.test' });
+      for (const id of ['acme', 'zeta']) {
+        await store.workspaces.upsert({ id, name: id });
+        await store.members.upsert({ workspaceId: id, userId: user.id, role: 'owner' });
+        await store.servers.upsert({
+          workspaceId: id,
+          id: 'docs',
+          name: 'Docs',
+          transport: 'http',
+          url: 'https://docs.example/mcp',
+          timeoutMs: 1000,
+        });
+        await store.apiKeys.upsert({
+          name: 'ci',
+          userId: user.id,
+          workspaceId: id,
+          keyHash: `hash-${id}`,
+          prefix: 'pcl_x',
+        });
+        await store.invitations.create({
+          workspaceId: id,
+          email: 'bob@example.test',
+          role: 'member',
+          serverIds: null,
+          tokenHash: `invite-${id}`,
+          invitedBy: user.id,
+          expiresAt: new Date(Date.now() + 60_000),
+        });
+      }
+      await store.workspaces.remove('acme');
+      await store.workspaces.remove('missing');
+      assert.deepEqual(
+        (await store.workspaces.list()).map((ws) => ws.id),
+        ['zeta'],
+      );
+      assert.deepEqual(await store.members.list('acme'), []);
+      assert.deepEqual(await store.servers.list('acme'), []);
+      assert.deepEqual(await store.apiKeys.list('acme'), []);
+      assert.deepEqual(await store.invitations.list('acme'), []);
+      assert.equal((await store.members.list('zeta')).length, 1);
+      assert.equal((await store.servers.list('zeta')).length, 1);
+      assert.equal((await store.apiKeys.list('zeta')).length, 1);
+      assert.equal((await store.invitations.list('zeta')).length, 1);
+      assert.ok(await store.users.find(user.id));
+    });
   });
 
   describe('members', () => {

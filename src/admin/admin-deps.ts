@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { RuntimeConfig } from '../config/runtime-config.ts';
+import type { Store } from '../store/store.ts';
+import type { SessionLookup } from './authenticate-api-caller.ts';
+
+/** What the admin API needs from the composition root. */
+export interface AdminDeps {
+  readonly config: Pick<RuntimeConfig, 'publicUrl'>;
+  readonly store: Store;
+  readonly signIn: SessionLookup;
+  readonly logger: Logger;
+  /** Re-reads API keys and member access wherever credentials are checked (the gateway's reload). */
+  readonly onCredentialsChanged: () => Promise<void>;
+  /** Told about each OAuth grant revoked here, so live tokens issued under it stop working. */
+  readonly onGrantRevoked?: (grantId: string) => void;
+  readonly now?: () => Date;
+}

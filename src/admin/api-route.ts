@@ -1,0 +1,119 @@
+/**
+ * One admin API route, declared once: its zod schemas both validate the
+ * request and document it (openapi.ts). Every request runs the same steps:
+ * authenticate the caller, parse params, query and body, then the handler,
+ * which authorizes against the workspace and acts.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { GatewayError } from '../shared/errors.ts';
+import type { ApiCaller } from './authenticate-api-caller.ts';
+
+export const API_PREFIX = '/api/v1';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteInput<P, Q, B> {
+  readonly caller: ApiCaller;
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  readonly request: FastifyRequest;
+}
+
+export interface ApiRoute<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+> {
+  readonly method: HttpMethod;
+  /** Below API_PREFIX, Fastify syntax (`/workspaces/:workspaceId`). */
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** 200 unless stated; 204 answers no body. */
+  readonly status?: 200 | 201 | 204;
+  /** Documents the success body; absent for 204. */
+  readonly response?: z.ZodType;
+  // Method syntax keeps routes with different schemas assignable to ApiRoute[].
+  handle(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
+}
+
+/** Identity function that infers the handler's input types from the schemas. */
+export function defineRoute<
+  P extends z.ZodType = z.ZodObject<Record<string, never>>,
+  Q extends z.ZodType = z.ZodObject<Record<string, never>>,
+  B extends z.ZodType = z.ZodUndefined,
+>(route: ApiRoute<P, Q, B>): ApiRoute {
+  return route;
+}
+
+export interface InputIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** 400 listing `body.servers.0: …` lines, so callers see which field is wrong. */
+export function invalidInput(issues: readonly InputIssue[]): GatewayError {
+  return new GatewayError(
+    'bad_request',
+    `Invalid input: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+    { data: { issues } },
+  );
+}
+
+function fromZod(error: z.ZodError, where: string): GatewayError {
+  return invalidInput(
+    error.issues.map((issue) => ({
+      path: [where, ...issue.path.map(String)].join('.'),
+      message: issue.message,
+    })),
+  );
+}
+
+function parsePart<T extends z.ZodType>(
+  schema: T | undefined,
+  value: unknown,
+  where: string,
+): z.output<T> | undefined {
+  if (schema === undefined) return undefined;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw fromZod(parsed.error, where);
+  return parsed.data;
+}
+
+function jsonBody(request: FastifyRequest): unknown {
+  const raw = request.body;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new GatewayError('parse_error');
+  }
+}
+
+export function registerApiRoutes(
+  app: FastifyInstance,
+  routes: readonly ApiRoute[],
+  authenticate: (request: FastifyRequest) => Promise<ApiCaller>,
+): void {
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: API_PREFIX + route.path,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const caller = await authenticate(request);
+        const params = parsePart(route.params, request.params, 'params');
+        const query = parsePart(route.query, request.query, 'query');
+        const body = parsePart(route.body, jsonBody(request), 'body');
+        const result = await route.handle({ caller, params, query, body, request });
+        reply.header('cache-control', 'no-store');
+        if (route.status === 204) return reply.code(204).send();
+        return reply.code(route.status ?? 200).send(result);
+      },
+    });
+  }
+}

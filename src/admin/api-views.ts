@@ -1,0 +1,147 @@
+/**
+ * What the admin API shows of each record, as zod schemas (documented in the
+ * OpenAPI document) and the functions that build them. Hashes, passwords and
+ * server environments never appear here.
+ */
+import { z } from 'zod';
+import type {
+  ApiKey,
+  Invitation,
+  Member,
+  ServerDefinition,
+  User,
+  Workspace,
+} from '../store/model.ts';
+import { ROLES } from './roles.ts';
+
+const timestamp = z.iso.datetime();
+export const roleSchema = z.enum(ROLES);
+/** `null` means every server of the workspace. */
+export const serverAccessSchema = z
+  .array(z.string())
+  .nullable()
+  .describe('Server ids; null means every server of the workspace.');
+
+export const userView = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  isAdmin: z.boolean(),
+  createdAt: timestamp,
+});
+export const workspaceView = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: timestamp,
+  role: roleSchema.nullable().describe("The caller's role; null for instance administrators."),
+});
+export const memberView = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  role: roleSchema,
+  servers: serverAccessSchema,
+});
+export const membershipView = z.object({
+  workspaceId: z.string(),
+  workspaceName: z.string(),
+  role: roleSchema,
+  servers: serverAccessSchema,
+});
+export const serverView = z.object({
+  id: z.string(),
+  name: z.string(),
+  transport: z.enum(['http', 'sse', 'stdio']),
+  endpoint: z.string().describe('The MCP endpoint clients connect to.'),
+});
+export const invitationView = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: roleSchema,
+  servers: serverAccessSchema,
+  invitedBy: z.string().nullable(),
+  createdAt: timestamp,
+  expiresAt: timestamp,
+  acceptedAt: timestamp.nullable(),
+  revokedAt: timestamp.nullable(),
+});
+export const apiKeyView = z.object({
+  id: z.string(),
+  name: z.string(),
+  userId: z.string(),
+  prefix: z.string(),
+  servers: serverAccessSchema,
+  createdAt: timestamp,
+  expiresAt: timestamp.nullable(),
+  revokedAt: timestamp.nullable(),
+});
+export const errorView = z.object({ error: z.string(), message: z.string() });
+
+const iso = (date: Date): string => date.toISOString();
+const isoOrNull = (date: Date | null): string | null => (date === null ? null : iso(date));
+
+export function showUser(user: User): z.infer<typeof userView> {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    isAdmin: user.isAdmin,
+    createdAt: iso(user.createdAt),
+  };
+}
+
+export function showWorkspace(
+  workspace: Workspace,
+  role: Member['role'] | null,
+): z.infer<typeof workspaceView> {
+  return { id: workspace.id, name: workspace.name, createdAt: iso(workspace.createdAt), role };
+}
+
+export function showMember(member: Member, user: User | undefined): z.infer<typeof memberView> {
+  return {
+    userId: member.userId,
+    email: user?.email ?? '',
+    name: user?.name ?? null,
+    role: member.role,
+    servers: member.serverIds === null ? null : [...member.serverIds],
+  };
+}
+
+export function showServer(
+  server: ServerDefinition,
+  publicUrl: string,
+): z.infer<typeof serverView> {
+  return {
+    id: server.id,
+    name: server.name,
+    transport: server.transport,
+    endpoint: `${publicUrl}/${server.workspaceId}/${server.id}/mcp`,
+  };
+}
+
+export function showInvitation(invitation: Invitation): z.infer<typeof invitationView> {
+  return {
+    id: invitation.id,
+    email: invitation.email,
+    role: invitation.role,
+    servers: invitation.serverIds === null ? null : [...invitation.serverIds],
+    invitedBy: invitation.invitedBy,
+    createdAt: iso(invitation.createdAt),
+    expiresAt: iso(invitation.expiresAt),
+    acceptedAt: isoOrNull(invitation.acceptedAt),
+    revokedAt: isoOrNull(invitation.revokedAt),
+  };
+}
+
+export function showApiKey(key: ApiKey): z.infer<typeof apiKeyView> {
+  return {
+    id: key.id,
+    name: key.name,
+    userId: key.userId,
+    prefix: key.prefix,
+    servers: key.serverIds === null ? null : [...key.serverIds],
+    createdAt: iso(key.createdAt),
+    expiresAt: isoOrNull(key.expiresAt),
+    revokedAt: isoOrNull(key.revokedAt),
+  };
+}

@@ -1,0 +1,45 @@
+import { html } from '../html.ts';
+import type { SafeHtml } from '../html.ts';
+
+export function loginForm(options: {
+  heading: string;
+  /** Shown under the heading, e.g. which client asks. */
+  lead?: SafeHtml | string;
+  action: string;
+  csrf: string;
+  email?: string;
+  error?: string;
+  /** Extra hidden fields, e.g. `next`. */
+  hidden?: Readonly<Record<string, string>>;
+}): SafeHtml {
+  const hidden = Object.entries(options.hidden ?? {}).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
+  );
+  return html`<h1>${options.heading}</h1>
+    ${options.lead === undefined ? '' : html`<p>${options.lead}</p>`}
+    ${options.error === undefined ? '' : html`<p class="error" role="alert" id="form-error">${options.error}</p>`}
+    <form method="post" action="${options.action}">
+      <input type="hidden" name="csrf" value="${options.csrf}" />
+      ${hidden}
+      <label for="email">Email</label>
+      <input
+        id="email"
+        name="email"
+        type="email"
+        autocomplete="username"
+        required
+        autofocus
+        value="${options.email ?? ''}"
+        ${options.error === undefined ? '' : html` aria-describedby="form-error"`}
+      />
+      <label for="password">Password</label>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        autocomplete="current-password"
+        required
+      />
+      <div class="actions"><button class="primary" type="submit">Sign in</button></div>
+    </form>`;
+}
