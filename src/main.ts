@@ -129,7 +129,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   await reload();
   if (routes.servers().length === 0) {
     logger.warn(
-      'No MCP servers are configured yet: declare workspaces, servers and API keys in a YAML file and start with --config FILE (or run `portcullis apply -f FILE`); portcullis.example.yaml is a working example.',
+      'No MCP servers are configured yet: register them through the API (POST /api/v1/workspaces/<ws>/servers) or declare them in a YAML file and start with --config FILE (or run `portcullis apply -f FILE`); portcullis.example.yaml is a working example.',
     );
   }
 

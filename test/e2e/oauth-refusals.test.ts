@@ -136,6 +136,7 @@ describe('OAuth refusals at the gateway', () => {
         { ...BOB, role: 'member', servers: ['fixture'] },
         { ...EVE, role: 'member' },
       ],
+      otherWorkspaces: ['beta'],
     });
     as = await discoverAuthorizationServer(gateway.url);
     fixture = gateway.endpoint('fixture');
@@ -146,16 +147,15 @@ describe('OAuth refusals at the gateway', () => {
     await upstream?.close();
   });
 
-  it('refuses a token at another server (401 invalid_token) and serves no other workspace with it', async () => {
+  it('refuses a token at another server and at the same server of another workspace (401 invalid_token)', async () => {
     const tokens = await obtainTokens(ADA, fixture);
     const atSecond = await useToken(second, tokens.access);
     assert.equal(atSecond.status, 401);
     assert.match(atSecond.challenge, /error="invalid_token"/);
-    // The test gateway has one workspace, so the same server id in another workspace is an
-    // unknown endpoint (404); the audience check for an existing one is a unit test
-    // (src/auth/resource/authenticate.test.ts).
+    // The same server id in another workspace the member also belongs to.
     const elsewhere = await useToken(gateway.endpoint('fixture', 'beta'), tokens.access);
-    assert.equal(elsewhere.status, 404);
+    assert.equal(elsewhere.status, 401);
+    assert.match(elsewhere.challenge, /error="invalid_token"/);
     assert.equal((await useToken(fixture, tokens.access)).status, 200);
   });
 

@@ -57,6 +57,8 @@ export async function startTestGateway(options: {
   workspace?: string;
   /** Users besides admin@acme.test (owner, no password). Passwords reach the config by `password_env`. */
   users?: TestUser[];
+  /** More workspaces with the same servers and members as the test workspace. */
+  otherWorkspaces?: string[];
 }): Promise<TestGateway> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-test-'));
   const workspace = options.workspace ?? 'acme';
@@ -78,27 +80,25 @@ export async function startTestGateway(options: {
           ...(user.admin === undefined ? {} : { admin: user.admin }),
         })),
       ],
-      workspaces: [
-        {
-          id: workspace,
-          name: 'Acme',
-          members: [
-            { email: 'admin@acme.test', role: 'owner' },
-            ...users.flatMap((user) =>
-              user.role === undefined
-                ? []
-                : [
-                    {
-                      email: user.email,
-                      role: user.role,
-                      ...(user.servers === undefined ? {} : { servers: user.servers }),
-                    },
-                  ],
-            ),
-          ],
-          servers: options.servers.map((server) => ({ transport: 'http', ...server })),
-        },
-      ],
+      workspaces: [workspace, ...(options.otherWorkspaces ?? [])].map((id) => ({
+        id,
+        name: id,
+        members: [
+          { email: 'admin@acme.test', role: 'owner' },
+          ...users.flatMap((user) =>
+            user.role === undefined
+              ? []
+              : [
+                  {
+                    email: user.email,
+                    role: user.role,
+                    ...(user.servers === undefined ? {} : { servers: user.servers }),
+                  },
+                ],
+          ),
+        ],
+        servers: options.servers.map((server) => ({ transport: 'http', ...server })),
+      })),
       api_keys: [{ name: 'test', user: 'admin@acme.test', workspace, key_env: 'TEST_API_KEY' }],
     }),
   );
