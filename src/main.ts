@@ -122,9 +122,12 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   const routes = createRouteTable();
   const apiKeys = createApiKeyIndex();
   const members = createMemberAccess(store);
+  // Assigned once the upstream registry exists; reload runs before that at start.
+  let retainUpstreams: (() => Promise<void>) | undefined;
   const reload = async (): Promise<void> => {
     members.clear();
     await Promise.all([routes.reload(store), apiKeys.reload(store)]);
+    await retainUpstreams?.();
   };
   await reload();
   if (routes.servers().length === 0) {
@@ -145,6 +148,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     secretKey,
     logger,
     isResource: (workspaceId, serverId) => routes.server(workspaceId, serverId) !== undefined,
+    currentUserId: (req) => signIn.currentUserId(req),
   });
   const signIn = createSignIn({ config, store, logger });
   const setup = await createFirstRunSetup(store);
@@ -160,6 +164,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       maxProcesses: config.stdioMaxProcesses,
     },
   });
+  retainUpstreams = () => upstreams.retain(routes.servers());
   const pendingClientRequests = createPendingClientRequests(config.clientRequestTimeoutMs);
   const streamHub = createStreamHub();
   const endUpstreamSession = (key: string, session: UpstreamSession): Promise<void> => {
@@ -237,6 +242,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
         interactions: authorizationServer.interactions,
         logger,
         setup,
+        sso,
       }),
       ...(sso === undefined ? [] : [sso.routeModule]),
       createAdminApi({

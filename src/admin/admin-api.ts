@@ -14,6 +14,7 @@ import { createInvitationsRoutes } from './invitations-routes.ts';
 import { createMeRoutes } from './me-routes.ts';
 import { createMembersRoutes } from './members-routes.ts';
 import { OPENAPI_PATH, buildOpenApiDocument } from './openapi.ts';
+import { createServersRoutes } from './servers-routes.ts';
 import { createUsersRoutes } from './users-routes.ts';
 import { createWorkspacesRoutes } from './workspaces-routes.ts';
 
@@ -30,6 +31,7 @@ export function adminRoutes(deps: AdminDeps): ApiRoute[] {
     ...createAuthorizedAppsRoutes(deps),
     ...createUsersRoutes(deps),
     ...createWorkspacesRoutes(deps),
+    ...createServersRoutes(deps),
     ...createMembersRoutes(deps),
     ...createInvitationsRoutes(deps),
     ...createApiKeysRoutes(deps),

@@ -5,7 +5,7 @@ import type { SessionLookup } from './authenticate-api-caller.ts';
 
 /** What the admin API needs from the composition root. */
 export interface AdminDeps {
-  readonly config: Pick<RuntimeConfig, 'publicUrl'>;
+  readonly config: Pick<RuntimeConfig, 'publicUrl' | 'upstreamTimeoutMs'>;
   readonly store: Store;
   readonly signIn: SessionLookup;
   readonly logger: Logger;

@@ -54,6 +54,19 @@ export const serverView = z.object({
   transport: z.enum(['http', 'sse', 'stdio']),
   endpoint: z.string().describe('The MCP endpoint clients connect to.'),
 });
+/** Fields named as in a server entry of the config file, which is also the write body. */
+export const serverDetailView = serverView.extend({
+  url: z.string().nullable().describe('Upstream endpoint of an http or sse server.'),
+  command: z.string().nullable().describe('Program a stdio server runs on the gateway host.'),
+  args: z.array(z.string()),
+  cwd: z.string().nullable(),
+  env_names: z
+    .array(z.string())
+    .describe(
+      "Names of a stdio server's environment variables. Values are never shown: a config file's `value_env` references are stored resolved.",
+    ),
+  timeout_ms: z.number().int(),
+});
 export const invitationView = z.object({
   id: z.string(),
   email: z.string(),
@@ -116,6 +129,21 @@ export function showServer(
     name: server.name,
     transport: server.transport,
     endpoint: `${publicUrl}/${server.workspaceId}/${server.id}/mcp`,
+  };
+}
+
+export function showServerDetail(
+  server: ServerDefinition,
+  publicUrl: string,
+): z.infer<typeof serverDetailView> {
+  return {
+    ...showServer(server, publicUrl),
+    url: server.url,
+    command: server.command,
+    args: [...server.args],
+    cwd: server.cwd,
+    env_names: Object.keys(server.env).sort(),
+    timeout_ms: server.timeoutMs,
   };
 }
 

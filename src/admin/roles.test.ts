@@ -26,6 +26,8 @@ const table: Row[] = [
   ['user.manage', {}, ['instanceAdmin']],
   ['workspace.read', {}, everyone],
   ['server.read', {}, everyone],
+  ['server.manage', {}, managers],
+  ['server.run_command', {}, ['instanceAdmin']],
   ['member.read', {}, everyone],
   ['workspace.update', {}, managers],
   ['workspace.delete', {}, owners],
@@ -57,7 +59,7 @@ describe('can', () => {
 
   it('refuses every workspace action to an actor with no role there', () => {
     for (const [action, target] of table) {
-      if (action === 'workspace.create' || action === 'user.manage') continue;
+      if (['workspace.create', 'user.manage', 'server.run_command'].includes(action)) continue;
       assert.equal(can(actors.outsider!, action, target), false, action);
     }
   });

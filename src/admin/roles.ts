@@ -20,6 +20,14 @@ export type Action =
   | 'workspace.update'
   | 'workspace.delete'
   | 'server.read'
+  /** Register, replace or remove servers that run nothing on the gateway host (http, sse). */
+  | 'server.manage'
+  /**
+   * Write a definition that starts a command on the gateway host (stdio): as
+   * good as a shell there, so instance administrators only (DESIGN: server
+   * definitions are admins' configuration).
+   */
+  | 'server.run_command'
   | 'member.read'
   /** Target: the member's role, once for the current role and once for the new one. */
   | 'member.manage'
@@ -63,12 +71,14 @@ export function can(actor: Actor, action: Action, target: Target = {}): boolean 
   switch (action) {
     case 'workspace.create':
     case 'user.manage':
+    case 'server.run_command':
       return actor.isInstanceAdmin;
     case 'workspace.read':
     case 'server.read':
     case 'member.read':
       return atLeast(actor, 'viewer');
     case 'workspace.update':
+    case 'server.manage':
     case 'authorized_app.list':
       return atLeast(actor, 'admin');
     case 'workspace.delete':

@@ -41,6 +41,24 @@ describe('upstream registry', () => {
     await registry.closeAll();
   });
 
+  it('closes and forgets the upstreams of servers no longer defined', async () => {
+    const registry = createUpstreamRegistry(createAddressGuard(['127.0.0.0/8']));
+    const kept = registry.get(definition());
+    const removed = registry.get(definition({ id: 'linear' }));
+    let closed = false;
+    const close = removed.close.bind(removed);
+    removed.close = () => {
+      closed = true;
+      return close();
+    };
+    await registry.retain([definition()]);
+    assert.equal(closed, true);
+    assert.equal(registry.find('acme/linear'), undefined);
+    assert.equal(registry.find('acme/github'), kept);
+    assert.notEqual(registry.get(definition({ id: 'linear' })), removed);
+    await registry.closeAll();
+  });
+
   it('refuses an upstream address the SSRF guard does not allow', () => {
     const registry = createUpstreamRegistry(createAddressGuard([]));
     assert.throws(

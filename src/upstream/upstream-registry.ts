@@ -19,6 +19,8 @@ export interface UpstreamRegistry {
   get(server: ServerDefinition): Upstream;
   /** The live upstream of `<workspace>/<server>`, if one was created. */
   find(serverKey: string): Upstream | undefined;
+  /** Closes the upstreams of servers no longer defined (stops their processes, ends their pools). */
+  retain(servers: readonly ServerDefinition[]): Promise<void>;
   closeAll(): Promise<void>;
 }
 
@@ -90,6 +92,12 @@ export function createUpstreamRegistry(
       return upstream;
     },
     find: (serverKey) => upstreams.get(serverKey)?.upstream,
+    async retain(servers) {
+      const defined = new Set(servers.map((server) => `${server.workspaceId}/${server.id}`));
+      const gone = [...upstreams].filter(([key]) => !defined.has(key));
+      for (const [key] of gone) upstreams.delete(key);
+      await Promise.allSettled(gone.map(([, entry]) => entry.upstream.close()));
+    },
     async closeAll() {
       const all = [...upstreams.values()];
       upstreams.clear();

@@ -1,7 +1,7 @@
 /**
  * The admin API on a whole gateway: what it changes takes effect at the MCP
- * endpoints at once (API keys created and revoked, server access changed),
- * and a viewer cannot change anything.
+ * endpoints at once (API keys created and revoked, server access changed,
+ * servers registered and removed), and a viewer cannot change anything.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
 import { initializeBody, mcpPost } from '../support/mcp-http.ts';
+import { connectClient } from '../support/sdk-client.ts';
 
 describe('admin API on a running gateway', () => {
   let upstream: RunningFixtureServer;
@@ -138,5 +139,27 @@ describe('admin API on a running gateway', () => {
     assert.equal(changed.status, 200);
     assert.equal(await mcpStatus('beta', memberKey), 403);
     assert.equal(await mcpStatus('alpha', memberKey), 200);
+  });
+
+  it('serves a server registered through the API at once, and answers 404 once it is removed', async () => {
+    assert.equal(await mcpStatus('gamma', gateway.apiKey), 404);
+    const created = await api('POST', '/workspaces/acme/servers', gateway.apiKey, {
+      id: 'gamma',
+      transport: 'http',
+      url: upstream.url,
+    });
+    assert.equal(created.status, 201);
+    assert.equal((created.json as { endpoint: string }).endpoint, gateway.endpoint('gamma'));
+    const client = await connectClient(gateway, 'gamma');
+    try {
+      const { tools } = await client.listTools();
+      assert.ok(tools.some((tool) => tool.name === 'test_simple_text'));
+    } finally {
+      await client.close();
+    }
+
+    const removed = await api('DELETE', '/workspaces/acme/servers/gamma', gateway.apiKey);
+    assert.equal(removed.status, 204);
+    assert.equal(await mcpStatus('gamma', gateway.apiKey), 404);
   });
 });

@@ -1,0 +1,260 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { call, startAdminTestApp } from './admin-test-app.ts';
+import type { AdminTestApp } from './admin-test-app.ts';
+
+const SERVERS = '/api/v1/workspaces/acme/servers';
+const http = (id: string, extra: object = {}) => ({
+  id,
+  transport: 'http',
+  url: `https://${id}.example.com/mcp`,
+  ...extra,
+});
+const stdio = (id: string, extra: object = {}) => ({
+  id,
+  transport: 'stdio',
+  command: '/usr/bin/env',
+  args: ['node', 'server.js'],
+  cwd: '/srv/mcp',
+  env: { LOG_LEVEL: 'debug' },
+  ...extra,
+});
+
+describe('servers routes', () => {
+  let t: AdminTestApp;
+  let root: Record<string, string>;
+  const ids = async () =>
+    (await t.store.servers.list('acme')).map((server) => `${server.id}:${server.url}`).sort();
+
+  before(async () => {
+    t = await startAdminTestApp();
+    const { cookie, csrfToken } = await t.session('root');
+    root = { cookie, 'x-csrf-token': csrfToken };
+  });
+  after(() => t.close());
+
+  it('refuses each invalid definition with 400 naming the field, changing nothing', async () => {
+    const before = await ids();
+    const changes = t.credentialsChanged();
+    for (const [body, field] of [
+      [{ ...http('Bad Id') }, 'body.id'],
+      [{ ...http('x'), transport: 'websocket' }, 'body.transport'],
+      [{ id: 'x', transport: 'http' }, 'body.url'],
+      [{ ...http('x'), url: 'ftp://x.example.com/mcp' }, 'body.url'],
+      [{ ...http('x'), url: 'not a url' }, 'body.url'],
+      [{ ...http('x'), command: 'node' }, 'body.command'],
+      [{ ...http('x'), cwd: '/tmp' }, 'body.cwd'],
+      [{ ...stdio('x'), command: undefined }, 'body.command'],
+      [{ ...stdio('x'), url: 'https://x.example.com/mcp' }, 'body.url'],
+      [{ ...stdio('x'), cwd: 'relative/dir' }, 'body.cwd'],
+      [{ ...stdio('x'), env: { 'NOT-A-NAME': 'v' } }, 'body.env'],
+      [{ ...stdio('x'), env: { TOKEN: { value_env: 'GITHUB_TOKEN' } } }, 'body.env.TOKEN'],
+      [{ ...http('x'), timeout_ms: 99 }, 'body.timeout_ms'],
+      [{ ...http('x'), timeout_ms: 3_600_001 }, 'body.timeout_ms'],
+      [{ ...http('x'), timeout_ms: 1.5 }, 'body.timeout_ms'],
+      [{ ...http('x'), headers: {} }, 'body: Unrecognized key'],
+    ] as const) {
+      const response = await call(t, 'POST', SERVERS, root, body);
+      assert.equal(response.status, 400, JSON.stringify(body));
+      assert.equal(response.json().error, 'bad_request');
+      assert.match(response.json().message, new RegExp(`${field.replaceAll('.', '\\.')}[.:]`));
+    }
+    const notJson = await t.app.inject({
+      method: 'POST',
+      url: SERVERS,
+      headers: { ...root, 'content-type': 'application/json' },
+      payload: '{"id":',
+    });
+    assert.equal(notJson.statusCode, 400);
+    assert.deepEqual(await ids(), before);
+    assert.equal(t.credentialsChanged(), changes);
+  });
+
+  it('refuses viewers and members with 403, and stdio to anyone but instance administrators', async () => {
+    for (const person of ['viewer', 'member'] as const) {
+      const created = await call(t, 'POST', SERVERS, t.bearer(person), http('notes'));
+      assert.equal(created.status, 403, person);
+      const replaced = await call(t, 'PUT', `${SERVERS}/github`, t.bearer(person), http('github'));
+      assert.equal(replaced.status, 403, person);
+      const removed = await call(t, 'DELETE', `${SERVERS}/github`, t.bearer(person));
+      assert.equal(removed.status, 403, person);
+    }
+    for (const person of ['owner', 'admin'] as const) {
+      const created = await call(t, 'POST', SERVERS, t.bearer(person), stdio('local'));
+      assert.equal(created.status, 403, person);
+      assert.match(created.json().message, /server\.run_command/);
+      const replaced = await call(t, 'PUT', `${SERVERS}/github`, t.bearer(person), stdio('github'));
+      assert.equal(replaced.status, 403, person);
+    }
+    const { cookie, csrfToken } = await t.session('owner');
+    const bySession = await call(
+      t,
+      'POST',
+      SERVERS,
+      { cookie, 'x-csrf-token': csrfToken },
+      stdio('local'),
+    );
+    assert.equal(bySession.status, 403);
+    assert.equal(await t.store.servers.find('acme', 'local'), undefined);
+    assert.equal(
+      (await t.store.servers.find('acme', 'github'))?.url,
+      'https://github.example.com/mcp',
+    );
+  });
+
+  it('hides other workspaces and unknown servers behind 404', async () => {
+    const foreign = await call(
+      t,
+      'POST',
+      '/api/v1/workspaces/other/servers',
+      t.bearer('owner'),
+      http('x'),
+    );
+    assert.equal(foreign.status, 404);
+    assert.equal(foreign.json().error, 'workspace_not_found');
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PUT', http('ghost')],
+      ['DELETE', undefined],
+    ] as const) {
+      const response = await call(t, method, `${SERVERS}/ghost`, t.bearer('owner'), body);
+      assert.equal(response.status, 404, method);
+      assert.equal(response.json().error, 'server_not_found');
+    }
+    assert.equal(await t.store.servers.find('acme', 'ghost'), undefined);
+  });
+
+  it('refuses a PUT whose body names another server, changing nothing', async () => {
+    const response = await call(t, 'PUT', `${SERVERS}/github`, t.bearer('owner'), http('linear'));
+    assert.equal(response.status, 400);
+    assert.match(response.json().message, /body\.id:/);
+    assert.equal(
+      (await t.store.servers.find('acme', 'linear'))?.url,
+      'https://linear.example.com/mcp',
+    );
+  });
+
+  it('answers 409 conflict for an existing id, keeping the stored definition', async () => {
+    const changes = t.credentialsChanged();
+    const response = await call(t, 'POST', SERVERS, t.bearer('owner'), {
+      ...http('github'),
+      url: 'https://evil.example.com/mcp',
+    });
+    assert.equal(response.status, 409);
+    assert.equal(response.json().error, 'conflict');
+    assert.equal(
+      (await t.store.servers.find('acme', 'github'))?.url,
+      'https://github.example.com/mcp',
+    );
+    assert.equal(t.credentialsChanged(), changes);
+  });
+
+  it('shows a server to members who may reach it, never its environment values', async () => {
+    const shown = await call(t, 'GET', `${SERVERS}/github`, t.bearer('member'));
+    assert.equal(shown.status, 200);
+    assert.deepEqual(shown.json(), {
+      id: 'github',
+      name: 'github',
+      transport: 'http',
+      endpoint: 'https://gateway.example.com/acme/github/mcp',
+      url: 'https://github.example.com/mcp',
+      command: null,
+      args: [],
+      cwd: null,
+      env_names: ['TOKEN'],
+      timeout_ms: 1000,
+    });
+    assert.doesNotMatch(JSON.stringify(shown.json()), /secret-value/);
+    const unreachable = await call(t, 'GET', `${SERVERS}/linear`, t.bearer('member'));
+    assert.equal(unreachable.status, 404);
+  });
+
+  it('creates, replaces and removes an http server, reloading credentials each time', async () => {
+    const changes = t.credentialsChanged();
+    const created = await call(
+      t,
+      'POST',
+      SERVERS,
+      t.bearer('admin'),
+      http('notes', { name: 'Notes' }),
+    );
+    assert.equal(created.status, 201);
+    assert.equal(created.json().endpoint, 'https://gateway.example.com/acme/notes/mcp');
+    assert.equal(created.json().name, 'Notes');
+    assert.equal(created.json().timeout_ms, 60_000, 'the runtime default timeout');
+    assert.equal(t.credentialsChanged(), changes + 1);
+
+    const replaced = await call(t, 'PUT', `${SERVERS}/notes`, t.bearer('owner'), {
+      id: 'notes',
+      transport: 'sse',
+      url: 'https://notes.example.com/sse',
+      timeout_ms: 5000,
+    });
+    assert.equal(replaced.status, 200);
+    const stored = await t.store.servers.find('acme', 'notes');
+    assert.equal(stored?.transport, 'sse');
+    assert.equal(stored?.name, 'notes', 'a replace drops the old name');
+    assert.equal(stored?.timeoutMs, 5000);
+    assert.equal(t.credentialsChanged(), changes + 2);
+
+    const removed = await call(t, 'DELETE', `${SERVERS}/notes`, t.bearer('owner'));
+    assert.equal(removed.status, 204);
+    assert.equal(await t.store.servers.find('acme', 'notes'), undefined);
+    assert.equal(t.credentialsChanged(), changes + 3);
+  });
+
+  it('lets an instance administrator register a stdio server, storing literal env as given', async () => {
+    const created = await call(t, 'POST', SERVERS, root, stdio('local'));
+    assert.equal(created.status, 201);
+    const stored = await t.store.servers.find('acme', 'local');
+    assert.equal(stored?.command, '/usr/bin/env');
+    assert.deepEqual(stored?.args, ['node', 'server.js']);
+    assert.equal(stored?.cwd, '/srv/mcp');
+    assert.deepEqual(stored?.env, { LOG_LEVEL: 'debug' });
+    assert.deepEqual(created.json().env_names, ['LOG_LEVEL']);
+    // Turning it into an http server runs nothing on the host: an owner may.
+    const replaced = await call(t, 'PUT', `${SERVERS}/local`, t.bearer('owner'), http('local'));
+    assert.equal(replaced.status, 200);
+    assert.equal((await t.store.servers.find('acme', 'local'))?.command, null);
+  });
+
+  it('does not hand a reused server id to the members, keys and invitations that named the old one', async () => {
+    const created = await call(t, 'POST', SERVERS, t.bearer('owner'), http('wiki'));
+    assert.equal(created.status, 201);
+    await t.store.members.upsert({
+      workspaceId: 'acme',
+      userId: t.users.member.id,
+      role: 'member',
+      serverIds: ['github', 'wiki'],
+    });
+    const key = await t.addApiKey('member', 'acme', ['wiki']);
+    const invitation = await t.store.invitations.create({
+      workspaceId: 'acme',
+      email: 'new@acme.test',
+      role: 'member',
+      serverIds: ['wiki'],
+      tokenHash: 'f'.repeat(64),
+      invitedBy: t.users.owner.id,
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+    assert.equal((await call(t, 'DELETE', `${SERVERS}/wiki`, t.bearer('owner'))).status, 204);
+    // Deleting leaves the lists alone: the id matches nothing.
+    assert.deepEqual((await t.store.members.find('acme', t.users.member.id))?.serverIds, [
+      'github',
+      'wiki',
+    ]);
+
+    assert.equal((await call(t, 'POST', SERVERS, t.bearer('owner'), http('wiki'))).status, 201);
+    assert.deepEqual((await t.store.members.find('acme', t.users.member.id))?.serverIds, [
+      'github',
+    ]);
+    const keys = await t.store.apiKeys.list('acme');
+    const memberKey = keys.find(
+      (entry) => entry.serverIds?.length === 0 && entry.userId === t.users.member.id,
+    );
+    assert.ok(memberKey, 'the key names no server any more');
+    const shown = await call(t, 'GET', `${SERVERS}/wiki`, { authorization: `Bearer ${key}` });
+    assert.equal(shown.status, 404);
+    assert.notEqual((await t.store.invitations.find(invitation.id))?.revokedAt, null);
+  });
+});
