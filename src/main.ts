@@ -122,12 +122,12 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   const routes = createRouteTable();
   const apiKeys = createApiKeyIndex();
   const members = createMemberAccess(store);
-  // Assigned once the upstream registry exists; reload runs before that at start.
-  let retainUpstreams: (() => Promise<void>) | undefined;
+  // Set once the upstream registry exists; the first reload runs before that.
+  const upstreamsRef: { retain?: () => Promise<void> } = {};
   const reload = async (): Promise<void> => {
     members.clear();
     await Promise.all([routes.reload(store), apiKeys.reload(store)]);
-    await retainUpstreams?.();
+    await upstreamsRef.retain?.();
   };
   await reload();
   if (routes.servers().length === 0) {
@@ -164,7 +164,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       maxProcesses: config.stdioMaxProcesses,
     },
   });
-  retainUpstreams = () => upstreams.retain(routes.servers());
+  upstreamsRef.retain = () => upstreams.retain(routes.servers());
   const pendingClientRequests = createPendingClientRequests(config.clientRequestTimeoutMs);
   const streamHub = createStreamHub();
   const endUpstreamSession = (key: string, session: UpstreamSession): Promise<void> => {
