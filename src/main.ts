@@ -142,6 +142,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       { allow: config.oauthFetchAllowPrivate },
       'OAuth fetches: client metadata documents may come from private/loopback addresses over plain http (PORTCULLIS_OAUTH_FETCH_ALLOW_PRIVATE); use this only for tests and local development',
     );
+  const signIn = createSignIn({ config, store, logger });
   const authorizationServer = await createAuthorizationServer({
     config,
     store,
@@ -150,7 +151,6 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     isResource: (workspaceId, serverId) => routes.server(workspaceId, serverId) !== undefined,
     currentUserId: (req) => signIn.currentUserId(req),
   });
-  const signIn = createSignIn({ config, store, logger });
   const setup = await createFirstRunSetup(store);
   const sso = createSingleSignOn({ config, store, signIn, logger, secretKey });
 

@@ -60,6 +60,11 @@ export const runtimeConfigSchema = z.object({
     .describe(
       'Master key for encryption at rest and sealed session ids. Generated into the data dir on first run, with a warning, when unset.',
     ),
+  PORTCULLIS_PREVIOUS_SECRET_KEYS: csv
+    .default([])
+    .describe(
+      'Former secret keys (comma-separated), still accepted for decryption while `portcullis rotate-key` re-encrypts everything under PORTCULLIS_SECRET_KEY.',
+    ),
   PORTCULLIS_CONFIG: z
     .string()
     .optional()
@@ -208,6 +213,7 @@ export interface RuntimeConfig {
   readonly databasePoolSize: number;
   readonly redisUrl: string | undefined;
   readonly secretKey: string | undefined;
+  readonly previousSecretKeys: readonly string[];
   readonly configFile: string | undefined;
   readonly logLevel: z.infer<typeof runtimeConfigSchema>['PORTCULLIS_LOG_LEVEL'];
   readonly allowedOrigins: readonly string[];
@@ -333,6 +339,7 @@ export function parseRuntimeConfig(
     databasePoolSize: c.PORTCULLIS_DATABASE_POOL_SIZE,
     redisUrl: c.PORTCULLIS_REDIS_URL,
     secretKey: c.PORTCULLIS_SECRET_KEY,
+    previousSecretKeys: Object.freeze([...c.PORTCULLIS_PREVIOUS_SECRET_KEYS]),
     configFile: c.PORTCULLIS_CONFIG,
     logLevel: c.PORTCULLIS_LOG_LEVEL,
     allowedOrigins: Object.freeze([...c.PORTCULLIS_ALLOWED_ORIGINS]),

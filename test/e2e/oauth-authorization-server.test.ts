@@ -163,8 +163,12 @@ describe('discovery', () => {
       ]);
       assert.equal(metadata.client_id_metadata_document_supported, true);
       assert.equal(metadata.authorization_response_iss_parameter_supported, true);
-      const scopes = metadata.scopes_supported as string[];
-      assert.ok(scopes.includes('mcp') && scopes.includes('offline_access'));
+      // openid stays: oidc-provider always defines it (the scope of `sub`); see the README.
+      assert.deepEqual([...(metadata.scopes_supported as string[])].sort(), [
+        'mcp',
+        'offline_access',
+        'openid',
+      ]);
       assert.equal(metadata.userinfo_endpoint, undefined);
       assert.equal(metadata.end_session_endpoint, undefined);
       assert.equal(metadata.introspection_endpoint, undefined);
@@ -565,6 +569,38 @@ describe('authorization code flow', () => {
     assert.equal(token.json.error, 'invalid_target');
   });
 
+  it('refuses a wrong resource at /token without consuming the code or revoking the grant', async () => {
+    const client = await publicClient();
+    const earlier = await authorize(client.client_id);
+    const tokens = await exchange(
+      client.client_id,
+      earlier.callback.searchParams.get('code')!,
+      earlier.verifier,
+    );
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.json));
+    const { callback, verifier } = await authorize(client.client_id);
+    const code = callback.searchParams.get('code')!;
+    for (const wrong of [otherResource, `${server.url}/acme/unknown/mcp`]) {
+      const refused = await exchange(client.client_id, code, verifier, LOOPBACK, {
+        resource: wrong,
+      });
+      assert.equal(refused.status, 400);
+      assert.equal(refused.json.error, 'invalid_target', JSON.stringify(refused.json));
+    }
+    const retried = await exchange(client.client_id, code, verifier);
+    assert.equal(retried.status, 200, JSON.stringify(retried.json));
+    const refreshed = await postForm('/token', {
+      grant_type: 'refresh_token',
+      client_id: client.client_id,
+      refresh_token: String(tokens.json.refresh_token),
+    });
+    assert.equal(refreshed.status, 200, 'the earlier tokens of the grant stay valid');
+    const gid = JSON.parse(
+      Buffer.from(String(tokens.json.access_token).split('.')[1]!, 'base64url').toString(),
+    ).gid as string;
+    assert.ok(!server.revokedGrants.includes(gid));
+  });
+
   it('ends a denied authorization with access_denied and iss at the client', async () => {
     const client = await publicClient();
     const browser = new OAuthBrowser(server.url);
@@ -782,8 +818,11 @@ describe('revocation', () => {
 });
 
 describe('consent', () => {
-  async function prompts(clientId: string, redirectUri: string): Promise<string[]> {
-    const browser = new OAuthBrowser(server.url);
+  async function prompts(
+    clientId: string,
+    redirectUri: string,
+    browser = new OAuthBrowser(server.url),
+  ): Promise<string[]> {
     const seen: string[] = [];
     let hop = await browser.request(
       authorizeUrl(server.url, {
@@ -814,6 +853,41 @@ describe('consent', () => {
       'consent',
     ]);
     assert.deepEqual(await prompts(client.client_id, 'https://app.example/cb'), ['login']);
+  });
+
+  it('is remembered in the same browser for a registered client with https redirect URIs', async () => {
+    const callback = 'https://claude.ai/api/mcp/auth_callback';
+    const client = await register({
+      client_name: 'Claude',
+      redirect_uris: [callback],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+    });
+    const browser = new OAuthBrowser(server.url);
+    assert.deepEqual(await prompts(client.client_id, callback, browser), ['login', 'consent']);
+    assert.deepEqual(await prompts(client.client_id, callback, browser), []);
+  });
+
+  it('is remembered in the same browser for the pre-seeded Claude document', async () => {
+    const browser = new OAuthBrowser(server.url);
+    const clientId = 'https://claude.ai/oauth/mcp-oauth-client-metadata';
+    const callback = 'https://claude.ai/api/mcp/auth_callback';
+    // Consent may be remembered from an earlier test already: the first round signs in.
+    assert.equal((await prompts(clientId, callback, browser))[0], 'login');
+    assert.deepEqual(await prompts(clientId, callback, browser), []);
+  });
+
+  it('is asked again in the same browser for loopback and private-use redirect URIs', async () => {
+    const cursor = 'cursor://anysphere.cursor-mcp/oauth/callback';
+    const client = await register({
+      client_name: 'Cursor',
+      redirect_uris: [cursor, LOOPBACK],
+      token_endpoint_auth_method: 'none',
+    });
+    const browser = new OAuthBrowser(server.url);
+    assert.deepEqual(await prompts(client.client_id, LOOPBACK, browser), ['login', 'consent']);
+    assert.deepEqual(await prompts(client.client_id, LOOPBACK, browser), ['consent']);
+    assert.deepEqual(await prompts(client.client_id, cursor, browser), ['consent']);
   });
 
   it('is asked on every authorization for loopback redirect URIs (RFC 8252 §8.6)', async () => {

@@ -477,6 +477,93 @@ describe('authorization sign-in and consent pages', () => {
     assert.doesNotMatch(page.body, /type="password"/);
   });
 
+  it('returns an https client to its callback with a code at once on reconnect, and asks a loopback client again', async () => {
+    const jar = createCookieJar();
+    const claude = 'https://claude.ai/api/mcp/auth_callback';
+    const clients = [
+      await registerClient(app.url, { redirectUri: claude, clientName: 'Claude' }),
+      { clientId: 'https://claude.ai/oauth/mcp-oauth-client-metadata', redirectUri: claude },
+    ];
+    for (const client of clients) {
+      const first = buildAuthorizeUrl(app.url, client, { resource: resource() });
+      await signInAndConsent(first.url, { email: 'ada@acme.test', password: PASSWORD, jar });
+      const again = buildAuthorizeUrl(app.url, client, { resource: resource() });
+      const hop = await jar.followRedirects(again.url, {
+        stop: (location) => !location.startsWith(app.url),
+      });
+      const callback = new URL(hop.location ?? hop.url);
+      assert.equal(`${callback.origin}${callback.pathname}`, claude, client.clientId);
+      assert.ok(callback.searchParams.get('code'));
+    }
+    const loopback = await registerClient(app.url, { redirectUri });
+    await signInAndConsent(buildAuthorizeUrl(app.url, loopback, { resource: resource() }).url, {
+      email: 'ada@acme.test',
+      password: PASSWORD,
+      jar,
+    });
+    const page = await jar.followRedirects(
+      buildAuthorizeUrl(app.url, loopback, { resource: resource() }).url,
+      { stop: (location) => !location.startsWith(app.url) },
+    );
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Allow Test client to use/);
+  });
+
+  async function logout(jar: CookieJar) {
+    const token = jar.cookiesFor(app.url).get('portcullis_session') ?? '';
+    const session = await app.store.browserSessions.find(sha256(token));
+    const out = await jar.post(`${app.url}/logout`, { csrf: session?.csrfToken ?? '' });
+    assert.equal(out.status, 303);
+  }
+
+  it('asks for a sign-in again after signing out, even where consent is remembered', async () => {
+    const jar = createCookieJar();
+    const client = await registerClient(app.url, { redirectUri: 'https://app.example/cb' });
+    await signInAndConsent(buildAuthorizeUrl(app.url, client, { resource: resource() }).url, {
+      email: 'ada@acme.test',
+      password: PASSWORD,
+      jar,
+    });
+    await logout(jar);
+    const page = await jar.followRedirects(
+      buildAuthorizeUrl(app.url, client, { resource: resource() }).url,
+      { stop: (location) => !location.startsWith(app.url) },
+    );
+    assert.equal(page.location, undefined, 'no code without a browser session');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /type="password"/);
+  });
+
+  it('continues as the account the browser signed in to after switching accounts', async () => {
+    const jar = createCookieJar();
+    const other = `${app.url}/acme/other/mcp`;
+    const client = await registerClient(app.url, { redirectUri: 'https://app.example/cb' });
+    await signInAndConsent(buildAuthorizeUrl(app.url, client, { resource: other }).url, {
+      email: 'ada@acme.test',
+      password: PASSWORD,
+      jar,
+    });
+    await logout(jar);
+    const login = findForm((await jar.get(`${app.url}/login`)).body, '/login');
+    await jar.post(`${app.url}/login`, {
+      ...login.fields,
+      email: 'bob@acme.test',
+      password: PASSWORD,
+    });
+    const consent = await jar.followRedirects(
+      buildAuthorizeUrl(app.url, client, { resource: other }).url,
+      { stop: (location) => !location.startsWith(app.url) },
+    );
+    assert.equal(consent.status, 200, consent.body.slice(0, 300));
+    assert.match(consent.body, /Allow Test client to use/);
+    assert.match(consent.body, /bob@acme\.test/);
+    const final = await signInAndConsent(
+      buildAuthorizeUrl(app.url, client, { resource: other }).url,
+      { email: 'bob@acme.test', password: PASSWORD, jar },
+    );
+    assert.ok(new URL(final).searchParams.get('code'), final);
+  });
+
   it('drives a whole authorization with signInAndConsent', async () => {
     const client = await registerClient(app.url, { redirectUri });
     const authorization = buildAuthorizeUrl(app.url, client, { resource: resource() });
@@ -551,6 +638,58 @@ describe('authorization sign-in and consent pages', () => {
     });
     assert.equal(forced.status, 403);
     assert.equal(forced.location, undefined);
+  });
+});
+
+describe('single sign-on link', () => {
+  let plain: PagesApp;
+  let withSso: PagesApp;
+  before(async () => {
+    plain = await startPages([{ email: 'ada@acme.test' }]);
+    withSso = await startPages([{ email: 'ada@acme.test' }], PASSWORD, {
+      sso: {
+        label: 'Acme <IdP>',
+        loginUrl: (next = '/') => `/sso/start?next=${encodeURIComponent(next)}&x=1`,
+      },
+    });
+  });
+  after(async () => {
+    await plain.close();
+    await withSso.close();
+  });
+
+  async function interactionPage(app: PagesApp) {
+    const client = await registerClient(app.url, { redirectUri: 'https://app.example/cb' });
+    const authorization = buildAuthorizeUrl(app.url, client, {
+      resource: `${app.url}/acme/everything/mcp`,
+    });
+    return createCookieJar().followRedirects(authorization.url, {
+      stop: (location) => !location.startsWith(app.url),
+    });
+  }
+
+  it('shows "Sign in with <label>" on both sign-in pages, escaped, returning where it started', async () => {
+    const login = await createCookieJar().get(`${withSso.url}/login?next=/dashboard`);
+    assert.match(
+      login.body,
+      /<a href="\/sso\/start\?next=%2Fdashboard&amp;x=1">Sign in with Acme &lt;IdP&gt;<\/a>/,
+    );
+    const page = await interactionPage(withSso);
+    const uid = new URL(page.url).pathname.split('/').pop() ?? '';
+    assert.match(page.body, /type="password"/);
+    assert.ok(
+      page.body.includes(
+        `<a href="/sso/start?next=${encodeURIComponent(`/interaction/${uid}`)}&amp;x=1">Sign in with Acme &lt;IdP&gt;</a>`,
+      ),
+      page.body,
+    );
+  });
+
+  it('shows no single sign-on link when none is configured', async () => {
+    assert.doesNotMatch((await createCookieJar().get(`${plain.url}/login`)).body, /Sign in with/);
+    const page = await interactionPage(plain);
+    assert.match(page.body, /type="password"/);
+    assert.doesNotMatch(page.body, /Sign in with/);
   });
 });
 

@@ -2,7 +2,8 @@
  * The authorization server alone on a real listener, with a throwaway
  * SQLite store and stand-in interaction routes (`/interaction/:uid/…`)
  * that call `interactions.*` directly — the sign-in pages' contract,
- * without their forms. Used by the authorization server's system test.
+ * without their forms. The stand-in login sets a `test_user` cookie that
+ * plays the browser session. Used by the authorization server's system test.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -58,6 +59,8 @@ export async function startOAuthTestServer(options: {
     secretKey: crypto.randomBytes(32).toString('base64url'),
     logger,
     isResource: (ws, srv) => known.has(`${ws}/${srv}`),
+    currentUserId: async (req) =>
+      /(?:^|;\s*)test_user=([^;]+)/.exec(req.headers.cookie ?? '')?.[1] ?? undefined,
   });
   const revokedGrants: string[] = [];
   as.onGrantRevoked((grantId) => revokedGrants.push(grantId));
@@ -78,6 +81,7 @@ export async function startOAuthTestServer(options: {
           instance.post(`/interaction/:uid/${step}`, async (request, reply) => {
             // Resolve the interaction first so unknown ones answer as JSON errors.
             await as.interactions.details(request.raw, reply.raw);
+            if (step === 'login') reply.raw.setHeader('set-cookie', `test_user=${user.id}; Path=/`);
             reply.hijack();
             if (step === 'login')
               await as.interactions.finishLogin(request.raw, reply.raw, user.id);

@@ -10,6 +10,7 @@ import pino from 'pino';
 import { createAuthorizationServer } from '../../src/auth/server/authorization-server.ts';
 import { createFirstRunSetup } from '../../src/auth/sign-in/first-run-setup.ts';
 import type { FirstRunSetup } from '../../src/auth/sign-in/first-run-setup.ts';
+import type { SignInLink } from '../../src/auth/sign-in/page-context.ts';
 import { createSignInRoutes } from '../../src/auth/sign-in/sign-in-routes.ts';
 import { createSignIn } from '../../src/auth/sign-in/sign-in.ts';
 import { parseRuntimeConfig } from '../../src/config/runtime-config.ts';
@@ -42,6 +43,7 @@ export interface PagesApp {
 export async function startPages(
   users: { email: string; isAdmin?: boolean }[],
   password = 'correct horse battery',
+  options: { sso?: SignInLink } = {},
 ): Promise<PagesApp> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-pages-'));
   const port = await freePort();
@@ -63,6 +65,7 @@ export async function startPages(
     logger,
     isResource: (workspaceId, serverId) =>
       workspaceId === 'acme' && ['everything', 'other'].includes(serverId),
+    currentUserId: (req) => signIn.currentUserId(req),
   });
   const interactions = authorizationServer.interactions;
   const app = createApp({
@@ -73,7 +76,7 @@ export async function startPages(
     isReady: async () => true,
     routeModules: [
       authorizationServer.routeModule,
-      createSignInRoutes({ config, store, signIn, interactions, logger, setup }),
+      createSignInRoutes({ config, store, signIn, interactions, logger, setup, sso: options.sso }),
     ],
   });
   await app.listen({ host: '127.0.0.1', port });

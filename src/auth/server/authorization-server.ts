@@ -24,6 +24,7 @@ import { createProviderConfiguration } from './provider-configuration.ts';
 import { createProviderRoutes } from './provider-routes.ts';
 import { createRegistrationLimits } from './registration-limits.ts';
 import { loadSigningKeys } from './signing-keys.ts';
+import { createTokenResourceCheck } from './token-resource-check.ts';
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 
@@ -45,6 +46,11 @@ export interface AuthorizationServerDeps {
   logger: Logger;
   /** True when `<publicUrl>/<ws>/<srv>/mcp` names a configured server (route table lookup). */
   isResource(workspaceId: string, serverId: string): boolean;
+  /**
+   * The account of the request's browser session (the sign-in pages'), else
+   * undefined. The provider's own session counts only together with it.
+   */
+  currentUserId(req: IncomingMessage): Promise<string | undefined>;
 }
 
 export async function createAuthorizationServer(
@@ -87,6 +93,7 @@ export async function createAuthorizationServer(
     guardedFetch,
     isResource: (workspaceId, serverId) => deps.isResource(workspaceId, serverId),
     findGrantId,
+    currentUserId: (req) => deps.currentUserId(req),
   });
   const provider = new Provider(config.publicUrl, configuration);
   provider.proxy = config.trustProxy;
@@ -128,6 +135,9 @@ export async function createAuthorizationServer(
     },
     pendingRegistrations,
     accessTokenRevocation,
+    tokenResourceCheck: createTokenResourceCheck({
+      findCode: (code) => provider.AuthorizationCode.find(code, { ignoreExpiration: true }),
+    }),
   });
 
   // Expired codes, sessions, interactions and tokens are dead rows: sweep them off the request path.

@@ -62,17 +62,24 @@ describe('client metadata document fetch', () => {
 
   it('refuses a loopback address that is not allowlisted', async () => {
     const guarded = createClientMetadataFetch({ allowPrivate: ['10.0.0.0/8'] });
-    await assert.rejects(guarded(`${base}/doc`), /private or reserved/);
+    await assert.rejects(guarded(`${base}/doc`), (error: Error) => {
+      assert.match(error.message, /private or reserved/);
+      assert.match(error.message, /PORTCULLIS_OAUTH_FETCH_ALLOW_PRIVATE/);
+      assert.doesNotMatch(error.message, /UPSTREAM/);
+      return true;
+    });
   });
 
-  it('refuses a host name that resolves to loopback', async () => {
+  it('refuses a host name that resolves to loopback, naming the setting that opens it', async () => {
     const guarded = createClientMetadataFetch({ allowPrivate: ['10.0.0.0/8'] });
     const port = (server.address() as AddressInfo).port;
-    await assert.rejects(guarded(`http://localhost:${port}/doc`), (error: Error) =>
-      /private or reserved/.test(
-        `${error.message} ${String((error.cause as Error | undefined)?.message)}`,
-      ),
-    );
+    await assert.rejects(guarded(`http://localhost:${port}/doc`), (error: Error) => {
+      const text = `${error.message} ${String((error.cause as Error | undefined)?.message)}`;
+      assert.match(text, /private or reserved/);
+      assert.match(text, /PORTCULLIS_OAUTH_FETCH_ALLOW_PRIVATE/);
+      assert.doesNotMatch(text, /Upstream|UPSTREAM/);
+      return true;
+    });
   });
 
   it('fetches from an allowlisted loopback range', async () => {

@@ -87,13 +87,30 @@ async function readCapped(
   return Buffer.concat(chunks);
 }
 
+/** The guard's refusals name the upstream setting; these fetches are opened by another one. */
+function refusal(addresses: string): Error {
+  return new Error(
+    `client metadata document address ${addresses} is in a private or reserved range; only ranges listed in PORTCULLIS_OAUTH_FETCH_ALLOW_PRIVATE may be fetched`,
+  );
+}
+
 export function createClientMetadataFetch(options: ClientMetadataFetchOptions): GuardedFetch {
   const guard = createAddressGuard(options.allowPrivate);
+  const lookup = ((
+    hostname: string,
+    lookupOptions: object,
+    callback: (...args: unknown[]) => void,
+  ) =>
+    guard.lookup(hostname, lookupOptions, (error: unknown, ...rest: unknown[]) =>
+      error !== null && error !== undefined && (error as { code?: string }).code === 'forbidden'
+        ? callback(refusal(hostname))
+        : callback(error, ...rest),
+    )) as unknown as typeof guard.lookup;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const maxBytes = options.maxBytes ?? 5 * 1024;
   const agent = new Agent({
     connect: {
-      lookup: guard.lookup,
+      lookup,
       ...(options.ca === undefined ? {} : { ca: options.ca as string | string[] }),
     },
     connectTimeout: timeoutMs,
@@ -108,7 +125,7 @@ export function createClientMetadataFetch(options: ClientMetadataFetchOptions): 
       throw new Error('credentials in the URL are refused');
     // Literal addresses skip DNS, so the lookup hook never sees them: check them here.
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (net.isIP(host) !== 0) guard.check(host);
+    if (net.isIP(host) !== 0 && !guard.isAllowed(host)) throw refusal(host);
 
     const signal = AbortSignal.any([
       AbortSignal.timeout(timeoutMs),

@@ -22,7 +22,7 @@ declare module 'oidc-provider' {
       client?: Client;
       session: { accountId?: string; grantIdFor(clientId: string): string | undefined };
       account?: { accountId: string };
-      result?: { consent?: { grantId?: string } };
+      result?: { consent?: { grantId?: string }; login?: { accountId?: string } };
       entities: Record<string, unknown>;
     };
   }
@@ -64,6 +64,16 @@ declare module 'oidc-provider' {
     find(id: string): Promise<Grant | undefined>;
   }
 
+  export interface AuthorizationCodeConstructor {
+    find(
+      code: string,
+      options?: { ignoreExpiration?: boolean },
+    ): Promise<
+      | { clientId: string; consumed?: unknown; resourceIndicators: Set<string | undefined> }
+      | undefined
+    >;
+  }
+
   export interface ClientConstructor {
     find(id: string): Promise<Client | undefined>;
   }
@@ -76,7 +86,12 @@ declare module 'oidc-provider' {
         name: string,
         description: string,
         error: string,
-        check: (ctx: KoaContextWithOIDC) => boolean,
+        check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>,
+      );
+      constructor(
+        name: string,
+        description: string,
+        check: (ctx: KoaContextWithOIDC) => boolean | Promise<boolean>,
       );
     }
     interface Prompt {
@@ -98,6 +113,7 @@ declare module 'oidc-provider' {
     proxy: boolean;
     Grant: GrantConstructor;
     Client: ClientConstructor;
+    AuthorizationCode: AuthorizationCodeConstructor;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
     interactionFinished(

@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type { Client, KoaContextWithOIDC } from 'oidc-provider';
+import type { IncomingMessage } from 'node:http';
 import type { JWK } from 'jose';
 import type { RuntimeConfig } from '../../config/runtime-config.ts';
 import type { Store } from '../../store/store.ts';
@@ -31,6 +32,7 @@ export interface ProviderConfigurationDeps {
   guardedFetch: GuardedFetch;
   isResource(workspaceId: string, serverId: string): boolean;
   findGrantId(accountId: string, clientId: string): Promise<string | undefined>;
+  currentUserId(req: IncomingMessage): Promise<string | undefined>;
 }
 
 /**
@@ -101,8 +103,10 @@ export function createProviderConfiguration(
       revocation: '/revoke',
       jwks: '/jwks',
     },
+    // What the gateway offers. oidc-provider always lists `openid` too (the scope of `sub`,
+    // which it requires); no ID-token claims beyond it are offered.
     scopes: ['openid', 'offline_access', MCP_SCOPE],
-    claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
+    claims: { openid: ['sub'] },
     responseTypes: ['code'],
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
     clientDefaults: {
@@ -136,7 +140,7 @@ export function createProviderConfiguration(
       return remembered === undefined ? undefined : Grant.find(remembered);
     },
     interactions: {
-      policy: createInteractionPolicy(),
+      policy: createInteractionPolicy({ currentUserId: (req) => deps.currentUserId(req) }),
       url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
     },
     extraParams: { scope: normaliseRequestedScope },

@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteModule } from '../../ingress/create-app.ts';
 import type { AccessTokenRevocation } from './access-token-revocation.ts';
 import type { RegistrationLimits } from './registration-limits.ts';
+import type { TokenResourceCheck } from './token-resource-check.ts';
 
 type RawWithBody = IncomingMessage & { body?: unknown };
 
@@ -26,6 +27,7 @@ export interface ProviderRoutesDeps {
   /** Remembers which registration request produced which client (see authorization-server.ts). */
   pendingRegistrations: WeakMap<IncomingMessage, string>;
   accessTokenRevocation: AccessTokenRevocation;
+  tokenResourceCheck: TokenResourceCheck;
 }
 
 const PREFLIGHT_PATHS = [
@@ -61,7 +63,7 @@ function sendJson(
     .send(JSON.stringify(body));
 }
 
-function setRegisterCors(request: FastifyRequest, reply: FastifyReply): void {
+function setCors(request: FastifyRequest, reply: FastifyReply): void {
   const origin = request.headers.origin;
   if (origin === undefined) return;
   reply.header('access-control-allow-origin', origin);
@@ -86,7 +88,15 @@ export function createProviderRoutes(deps: ProviderRoutesDeps): RouteModule {
     app.get('/jwks', handler);
     app.route({ method: ['GET', 'POST'], url: '/authorize', handler });
     app.get('/authorize/:uid', handler);
-    app.post('/token', handler);
+    app.post('/token', async (request, reply) => {
+      const form = Buffer.isBuffer(request.body)
+        ? new URLSearchParams(request.body.toString('utf8'))
+        : new URLSearchParams();
+      const refusal = await deps.tokenResourceCheck.refusal(form, request.headers.authorization);
+      if (refusal === undefined) return handOver(request, reply);
+      setCors(request, reply);
+      return sendJson(reply, 400, refusal);
+    });
     for (const url of PREFLIGHT_PATHS) app.options(url, handler);
 
     app.post('/revoke', async (request, reply) => {
@@ -98,17 +108,14 @@ export function createProviderRoutes(deps: ProviderRoutesDeps): RouteModule {
         form,
       });
       if (answer === undefined) return handOver(request, reply);
-      if (request.headers.origin !== undefined) {
-        reply.header('access-control-allow-origin', request.headers.origin);
-        reply.header('vary', 'Origin');
-      }
+      setCors(request, reply);
       if (answer.body === undefined)
         return reply.code(answer.status).header('cache-control', 'no-store').send();
       return sendJson(reply, answer.status, answer.body);
     });
 
     app.options('/register', async (request, reply) => {
-      setRegisterCors(request, reply);
+      setCors(request, reply);
       if (request.headers.origin !== undefined) {
         reply.header('access-control-allow-methods', 'POST');
         reply.header(
@@ -121,7 +128,7 @@ export function createProviderRoutes(deps: ProviderRoutesDeps): RouteModule {
     });
 
     app.post('/register', async (request, reply) => {
-      setRegisterCors(request, reply);
+      setCors(request, reply);
       const body = parseJsonObject(request.body);
       if (body !== undefined) {
         const key = deps.limits.dedupeKey(body);

@@ -20,7 +20,7 @@ import { html } from './html.ts';
 type InteractionRequest = FastifyRequest<{ Params: { uid: string } }>;
 
 export function registerInteractionRoutes(app: FastifyInstance, context: PageContext): void {
-  const { interactions, signIn, csrf, store, logger } = context;
+  const { interactions, signIn, csrf, store, logger, sso } = context;
 
   function renderSignIn(
     request: FastifyRequest,
@@ -42,6 +42,9 @@ export function registerInteractionRoutes(app: FastifyInstance, context: PageCon
         heading: 'Sign in',
         lead,
         action: `/interaction/${view.uid}/login`,
+        ...(sso === undefined
+          ? {}
+          : { sso: { label: sso.label, href: sso.loginUrl(`/interaction/${view.uid}`) } }),
         csrf: csrf.tokenFor(request, reply, undefined),
         ...(options.email === undefined ? {} : { email: options.email }),
         ...(options.error === undefined ? {} : { error: options.error }),

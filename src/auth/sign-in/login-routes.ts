@@ -12,7 +12,7 @@ import { sendPage } from './page-response.ts';
 type LoginRequest = FastifyRequest<{ Querystring: { next?: string } }>;
 
 export function registerLoginRoutes(app: FastifyInstance, context: PageContext): void {
-  const { signIn, csrf, logger } = context;
+  const { signIn, csrf, logger, sso } = context;
 
   function renderLogin(
     request: FastifyRequest,
@@ -29,6 +29,9 @@ export function registerLoginRoutes(app: FastifyInstance, context: PageContext):
         action: '/login',
         csrf: csrf.tokenFor(request, reply, undefined),
         hidden: { next: options.next },
+        ...(sso === undefined
+          ? {}
+          : { sso: { label: sso.label, href: sso.loginUrl(options.next) } }),
         ...(options.email === undefined ? {} : { email: options.email }),
         ...(options.error === undefined ? {} : { error: options.error }),
       }),

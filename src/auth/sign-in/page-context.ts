@@ -23,6 +23,13 @@ export interface PageContext {
   setup: FirstRunSetup;
   csrf: Csrf;
   logger: Logger;
+  sso?: SignInLink;
+}
+
+/** The part of single sign-on the pages show: a link that signs in and returns to `next`. */
+export interface SignInLink {
+  readonly label: string;
+  loginUrl(next?: string): string;
 }
 
 const EXPIRED =

@@ -12,6 +12,7 @@ import type { Interactions } from './interactions-port.ts';
 import { registerInteractionRoutes } from './interaction-routes.ts';
 import { registerInvitationRoutes } from './invitation-routes.ts';
 import { registerLoginRoutes } from './login-routes.ts';
+import type { SignInLink } from './page-context.ts';
 import { STYLESHEET, STYLESHEET_PATH } from './page-response.ts';
 import { registerSetupRoutes } from './setup-routes.ts';
 import type { SignIn } from './sign-in.ts';
@@ -24,8 +25,15 @@ export function createSignInRoutes(deps: {
   logger: Logger;
   /** One-time first-run setup (its link is printed at start while no user exists). */
   setup: FirstRunSetup;
+  /** Single sign-on, when configured: its link is shown on both sign-in pages. */
+  sso?: SignInLink | undefined;
 }): RouteModule {
-  const context = { ...deps, csrf: createCsrf({ publicUrl: deps.config.publicUrl }) };
+  const { sso, ...rest } = deps;
+  const context = {
+    ...rest,
+    ...(sso === undefined ? {} : { sso }),
+    csrf: createCsrf({ publicUrl: deps.config.publicUrl }),
+  };
   return (app) => {
     app.get(STYLESHEET_PATH, async (_request, reply) =>
       reply

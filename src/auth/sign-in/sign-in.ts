@@ -2,6 +2,7 @@
  * Password sign-in and browser sessions, as the sign-in pages, the
  * authorization server's interactions and the dashboard API use them.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../../config/runtime-config.ts';
@@ -24,6 +25,8 @@ export interface SignIn {
   currentSession(
     request: FastifyRequest,
   ): Promise<{ user: User; session: BrowserSession } | undefined>;
+  /** The signed-in user's id for a raw request (the authorization server's login check). */
+  currentUserId(req: IncomingMessage): Promise<string | undefined>;
   /** Checks email + password, throttled per account and per client address; throws GatewayError. */
   checkPassword(email: string, password: string, clientAddress: string): Promise<User>;
   /** Creates a browser session for `user` and sets its cookie on `reply`. */
@@ -42,21 +45,26 @@ export function createSignIn(deps: {
   const throttle = deps.throttle ?? createMemoryLoginThrottle();
   let dummyHash: Promise<string> | undefined;
 
-  function tokenOf(request: FastifyRequest): string | undefined {
+  function tokenOf(request: { headers: IncomingMessage['headers'] }): string | undefined {
     return parseCookieHeader(request.headers.cookie).get(sessions.cookieName);
+  }
+
+  async function sessionOf(request: { headers: IncomingMessage['headers'] }) {
+    const token = tokenOf(request);
+    if (token === undefined || token.length < 32) return undefined;
+    const session = await sessions.resolve(token);
+    if (session === undefined) return undefined;
+    const user = await store.users.find(session.userId);
+    return user === undefined ? undefined : { user, session };
   }
 
   const invalid = () => new GatewayError('unauthorized', 'The email or password is incorrect.');
 
   return {
     sessions,
-    async currentSession(request) {
-      const token = tokenOf(request);
-      if (token === undefined || token.length < 32) return undefined;
-      const session = await sessions.resolve(token);
-      if (session === undefined) return undefined;
-      const user = await store.users.find(session.userId);
-      return user === undefined ? undefined : { user, session };
+    currentSession: sessionOf,
+    async currentUserId(req) {
+      return (await sessionOf(req))?.user.id;
     },
     async checkPassword(email, password, clientAddress) {
       const account = email.trim();

@@ -11,6 +11,8 @@ export function loginForm(options: {
   error?: string;
   /** Extra hidden fields, e.g. `next`. */
   hidden?: Readonly<Record<string, string>>;
+  /** "Sign in with <label>" under the form, when single sign-on is configured. */
+  sso?: { label: string; href: string };
 }): SafeHtml {
   const hidden = Object.entries(options.hidden ?? {}).map(
     ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
@@ -41,5 +43,12 @@ export function loginForm(options: {
         required
       />
       <div class="actions"><button class="primary" type="submit">Sign in</button></div>
-    </form>`;
+    </form>
+    ${
+      options.sso === undefined
+        ? ''
+        : html`<p class="sso">
+            <a href="${options.sso.href}">Sign in with ${options.sso.label}</a>
+          </p>`
+    }`;
 }
