@@ -77,6 +77,37 @@ describe('workspaces routes', () => {
     assert.equal((await t.store.workspaces.find('acme'))?.name, 'Acme Inc');
   });
 
+  it('lets only owners delete a workspace; others and strangers change nothing', async () => {
+    await t.store.workspaces.upsert({ id: 'doomed', name: 'Doomed' });
+    await t.store.members.upsert({
+      workspaceId: 'doomed',
+      userId: t.users.outsider.id,
+      role: 'owner',
+    });
+    await t.store.members.upsert({
+      workspaceId: 'doomed',
+      userId: t.users.admin.id,
+      role: 'admin',
+    });
+    const asAdmin = await t.session('admin');
+    const refused = await call(t, 'DELETE', '/api/v1/workspaces/doomed', {
+      cookie: asAdmin.cookie,
+      'x-csrf-token': asAdmin.csrfToken,
+    });
+    assert.equal(refused.status, 403);
+    const stranger = await call(t, 'DELETE', '/api/v1/workspaces/doomed', t.bearer('owner'));
+    assert.equal(stranger.status, 404);
+    assert.ok(await t.store.workspaces.find('doomed'));
+    const asOwner = await t.session('outsider');
+    const deleted = await call(t, 'DELETE', '/api/v1/workspaces/doomed', {
+      cookie: asOwner.cookie,
+      'x-csrf-token': asOwner.csrfToken,
+    });
+    assert.equal(deleted.status, 204);
+    assert.equal(await t.store.workspaces.find('doomed'), undefined);
+    assert.deepEqual(await t.store.members.list('doomed'), []);
+  });
+
   it('lists only the servers the caller may reach, with endpoints and no environment', async () => {
     const member = await call(t, 'GET', '/api/v1/workspaces/acme/servers', t.bearer('member'));
     assert.deepEqual(member.json(), [

@@ -93,6 +93,21 @@ export function createWorkspacesRoutes(deps: AdminDeps): ApiRoute[] {
       },
     }),
     defineRoute({
+      method: 'DELETE',
+      path: '/workspaces/:workspaceId',
+      tag: 'workspaces',
+      summary:
+        'Delete a workspace with its members, servers, API keys and invitations (owners); its request records stay',
+      params: workspaceParams,
+      status: 204,
+      async handle({ caller, params }) {
+        const access = await accessWorkspace(store, caller, params.workspaceId);
+        requireThat(access.actor, 'workspace.delete');
+        await store.workspaces.remove(access.workspace.id);
+        await deps.onCredentialsChanged();
+      },
+    }),
+    defineRoute({
       method: 'GET',
       path: '/workspaces/:workspaceId/servers',
       tag: 'workspaces',
