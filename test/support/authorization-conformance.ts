@@ -8,10 +8,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConformanceCheck } from './conformance.ts';
+// Kept for callers that import it from here; the helper lives in free-port.ts.
+export { freePort } from './free-port.ts';
 
 const CLI = fileURLToPath(import.meta.resolve('conformance-next/dist/index.js'));
 /** `authorization-server-<scenario>-<ISO timestamp with : and . replaced>` */
@@ -49,19 +50,6 @@ export interface AuthorizationConformanceRun {
   result: Promise<AuthorizationConformanceResult>;
   /** Stops the suite (its PID only). */
   kill(): void;
-}
-
-/** A loopback port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function readChecks(runDir: string): Promise<Record<string, ConformanceCheck[]>> {

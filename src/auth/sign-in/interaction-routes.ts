@@ -42,12 +42,13 @@ export function registerInteractionRoutes(app: FastifyInstance, context: PageCon
         heading: 'Sign in',
         lead,
         action: `/interaction/${view.uid}/login`,
-        ...(sso === undefined
-          ? {}
-          : { sso: { label: sso.label, href: sso.loginUrl(`/interaction/${view.uid}`) } }),
+        sso:
+          sso === undefined
+            ? undefined
+            : { label: sso.label, href: sso.loginUrl(`/interaction/${view.uid}`) },
         csrf: csrf.tokenFor(request, reply, undefined),
-        ...(options.email === undefined ? {} : { email: options.email }),
-        ...(options.error === undefined ? {} : { error: options.error }),
+        email: options.email,
+        error: options.error,
       }),
     );
   }

@@ -7,7 +7,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashPassword } from '../../shared/password-hash.ts';
-import type { Invitation, User } from '../../store/model.ts';
+import type { BrowserSession, Invitation, User } from '../../store/model.ts';
+import type { Store } from '../../store/store.ts';
 import { hashToken } from './browser-sessions.ts';
 import { html } from './html.ts';
 import { passwordProblem, readForm, refuseCsrf, withErrorPage } from './page-context.ts';
@@ -21,6 +22,26 @@ class AlreadyUsed extends Error {}
 
 function sameEmail(a: string, b: string): boolean {
   return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+function alreadyUsed(reply: FastifyReply): FastifyReply {
+  return sendMessage(
+    reply,
+    410,
+    'Invitation already used',
+    'This invitation has already been accepted.',
+  );
+}
+
+/** Inside a transaction: `invitations.accept` succeeds once, so only one acceptance adds the member. */
+async function acceptIn(tx: Store, invitation: Invitation, userId: string): Promise<void> {
+  if (!(await tx.invitations.accept(invitation.id, new Date()))) throw new AlreadyUsed();
+  await tx.members.upsert({
+    workspaceId: invitation.workspaceId,
+    userId,
+    role: invitation.role,
+    serverIds: invitation.serverIds,
+  });
 }
 
 export function registerInvitationRoutes(app: FastifyInstance, context: PageContext): void {
@@ -44,13 +65,7 @@ export function registerInvitationRoutes(app: FastifyInstance, context: PageCont
         'Invitation revoked',
         'This invitation was revoked. Ask for a new one.',
       );
-    if (invitation.acceptedAt !== null)
-      return sendMessage(
-        reply,
-        410,
-        'Invitation already used',
-        'This invitation has already been accepted.',
-      );
+    if (invitation.acceptedAt !== null) return alreadyUsed(reply);
     if (invitation.expiresAt.getTime() <= Date.now())
       return sendMessage(
         reply,
@@ -62,24 +77,11 @@ export function registerInvitationRoutes(app: FastifyInstance, context: PageCont
     return { invitation, workspaceName: workspace?.name ?? invitation.workspaceId };
   }
 
-  async function acceptAs(invitation: Invitation, userId: string): Promise<void> {
-    await store.transaction(async (tx) => {
-      if (!(await tx.invitations.accept(invitation.id, new Date()))) throw new AlreadyUsed();
-      await tx.members.upsert({
-        workspaceId: invitation.workspaceId,
-        userId,
-        role: invitation.role,
-        serverIds: invitation.serverIds,
-      });
-    });
-  }
-
   function wrongAccount(
     request: FastifyRequest,
     reply: FastifyReply,
     invitation: Invitation,
-    email: string,
-    csrfToken: string,
+    current: { user: User; session: BrowserSession },
   ) {
     return sendPage(
       reply,
@@ -88,10 +90,10 @@ export function registerInvitationRoutes(app: FastifyInstance, context: PageCont
       html`<h1>Different account</h1>
         <p>
           This invitation is for <strong>${invitation.email}</strong>, but you are signed in as
-          <strong>${email}</strong>.
+          <strong>${current.user.email}</strong>.
         </p>
         <form method="post" action="/logout">
-          <input type="hidden" name="csrf" value="${csrfToken}" />
+          <input type="hidden" name="csrf" value="${current.session.csrfToken}" />
           <input type="hidden" name="next" value="${request.url}" />
           <div class="actions">
             <button class="primary" type="submit">Sign out and continue</button>
@@ -110,13 +112,7 @@ export function registerInvitationRoutes(app: FastifyInstance, context: PageCont
       const action = request.url;
       if (current !== undefined) {
         if (!sameEmail(current.user.email, invitation.email))
-          return wrongAccount(
-            request,
-            reply,
-            invitation,
-            current.user.email,
-            current.session.csrfToken,
-          );
+          return wrongAccount(request, reply, invitation, current);
         return sendPage(
           reply,
           200,
@@ -155,27 +151,14 @@ export function registerInvitationRoutes(app: FastifyInstance, context: PageCont
       const form = readForm(request);
       const current = await signIn.currentSession(request);
       if (!csrf.verify(request, form, current?.session)) return refuseCsrf(reply);
-      const alreadyUsed = () =>
-        sendMessage(
-          reply,
-          410,
-          'Invitation already used',
-          'This invitation has already been accepted.',
-        );
 
       if (current !== undefined) {
         if (!sameEmail(current.user.email, invitation.email))
-          return wrongAccount(
-            request,
-            reply,
-            invitation,
-            current.user.email,
-            current.session.csrfToken,
-          );
+          return wrongAccount(request, reply, invitation, current);
         try {
-          await acceptAs(invitation, current.user.id);
+          await store.transaction((tx) => acceptIn(tx, invitation, current.user.id));
         } catch (error) {
-          if (error instanceof AlreadyUsed) return alreadyUsed();
+          if (error instanceof AlreadyUsed) return alreadyUsed(reply);
           throw error;
         }
         logger.info(
@@ -215,17 +198,11 @@ export function registerInvitationRoutes(app: FastifyInstance, context: PageCont
             name: name === '' ? null : name,
             passwordHash,
           });
-          if (!(await tx.invitations.accept(invitation.id, new Date()))) throw new AlreadyUsed();
-          await tx.members.upsert({
-            workspaceId: invitation.workspaceId,
-            userId: created.id,
-            role: invitation.role,
-            serverIds: invitation.serverIds,
-          });
+          await acceptIn(tx, invitation, created.id);
           return created;
         });
       } catch (error) {
-        if (error instanceof AlreadyUsed) return alreadyUsed();
+        if (error instanceof AlreadyUsed) return alreadyUsed(reply);
         throw error;
       }
       logger.info({ event: 'invitation.accepted', userId: user.id }, 'invitation accepted');

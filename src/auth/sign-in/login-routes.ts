@@ -29,11 +29,9 @@ export function registerLoginRoutes(app: FastifyInstance, context: PageContext):
         action: '/login',
         csrf: csrf.tokenFor(request, reply, undefined),
         hidden: { next: options.next },
-        ...(sso === undefined
-          ? {}
-          : { sso: { label: sso.label, href: sso.loginUrl(options.next) } }),
-        ...(options.email === undefined ? {} : { email: options.email }),
-        ...(options.error === undefined ? {} : { error: options.error }),
+        sso: sso === undefined ? undefined : { label: sso.label, href: sso.loginUrl(options.next) },
+        email: options.email,
+        error: options.error,
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { html } from '../html.ts';
 import type { SafeHtml } from '../html.ts';
+import { newPasswordFields } from './form-fields.ts';
 
 export function joinPage(options: {
   action: string;
@@ -44,24 +45,7 @@ export function signUpPage(options: {
         value="${options.name ?? ''}"
         autofocus
       />
-      <label for="password">Password <span class="hint">(at least 12 characters)</span></label>
-      <input
-        id="password"
-        name="password"
-        type="password"
-        autocomplete="new-password"
-        minlength="12"
-        required
-      />
-      <label for="confirm">Repeat password</label>
-      <input
-        id="confirm"
-        name="confirm"
-        type="password"
-        autocomplete="new-password"
-        minlength="12"
-        required
-      />
+      ${newPasswordFields()}
       <div class="actions">
         <button class="primary" type="submit">Create account and join</button>
       </div>

@@ -1,5 +1,6 @@
 import { html } from '../html.ts';
 import type { SafeHtml } from '../html.ts';
+import { emailField } from './form-fields.ts';
 
 export function loginForm(options: {
   heading: string;
@@ -23,17 +24,10 @@ export function loginForm(options: {
     <form method="post" action="${options.action}">
       <input type="hidden" name="csrf" value="${options.csrf}" />
       ${hidden}
-      <label for="email">Email</label>
-      <input
-        id="email"
-        name="email"
-        type="email"
-        autocomplete="username"
-        required
-        autofocus
-        value="${options.email ?? ''}"
-        ${options.error === undefined ? '' : html` aria-describedby="form-error"`}
-      />
+      ${emailField({
+        value: options.email,
+        describedBy: options.error === undefined ? undefined : 'form-error',
+      })}
       <label for="password">Password</label>
       <input
         id="password"

@@ -1,5 +1,6 @@
 import { html } from '../html.ts';
 import type { SafeHtml } from '../html.ts';
+import { emailField, newPasswordFields } from './form-fields.ts';
 
 export interface SetupValues {
   email?: string;
@@ -20,36 +21,10 @@ export function setupPage(options: {
     ${options.error === undefined ? '' : html`<p class="error" role="alert">${options.error}</p>`}
     <form method="post" action="/setup?token=${options.token}">
       <input type="hidden" name="csrf" value="${options.csrf}" />
-      <label for="email">Email</label>
-      <input
-        id="email"
-        name="email"
-        type="email"
-        autocomplete="username"
-        required
-        autofocus
-        value="${values.email ?? ''}"
-      />
+      ${emailField({ value: values.email })}
       <label for="name">Name <span class="hint">(optional)</span></label>
       <input id="name" name="name" type="text" autocomplete="name" value="${values.name ?? ''}" />
-      <label for="password">Password <span class="hint">(at least 12 characters)</span></label>
-      <input
-        id="password"
-        name="password"
-        type="password"
-        autocomplete="new-password"
-        minlength="12"
-        required
-      />
-      <label for="confirm">Repeat password</label>
-      <input
-        id="confirm"
-        name="confirm"
-        type="password"
-        autocomplete="new-password"
-        minlength="12"
-        required
-      />
+      ${newPasswordFields()}
       <fieldset>
         <legend>First workspace (optional)</legend>
         <label for="workspace_id"
