@@ -13,6 +13,10 @@ import { protectedResourceRoutes } from './auth/resource/protected-resource.ts';
 import { createAdminApi } from './admin/admin-api.ts';
 import { createAuthorizationServer } from './auth/server/authorization-server.ts';
 import { createFirstRunSetup } from './auth/sign-in/first-run-setup.ts';
+import { sealLegacySecrets } from './auth/upstream-credentials/reseal-secrets.ts';
+import { createVault } from './auth/upstream-credentials/vault.ts';
+import { createIdentityForwarding } from './auth/upstream-credentials/identity-forwarding.ts';
+import { loadSigningKeys } from './auth/server/signing-keys.ts';
 import { createSignIn } from './auth/sign-in/sign-in.ts';
 import { createSignInRoutes } from './auth/sign-in/sign-in-routes.ts';
 import { createSingleSignOn } from './auth/sso/single-sign-on.ts';
@@ -104,13 +108,20 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       'PORTCULLIS_ALLOWED_ORIGINS contains "*": any browser origin may call MCP endpoints',
     );
 
+  const vault = createVault({ secretKey, previousSecretKeys: config.previousSecretKeys });
   const store = await createStore(storeOptionsFromConfig(config));
   await store.migrate();
+  for (const tally of await sealLegacySecrets(store, {
+    vault,
+    legacySecretKeys: [secretKey, ...config.previousSecretKeys],
+  }))
+    if (tally.sealed > 0) logger.info(`sealed ${tally.sealed} ${tally.kind} stored in plaintext`);
   if (config.configFile !== undefined) {
     const declared = await loadConfigFile(config.configFile);
     const summary = await applyConfig(store, declared, env, {
       source: config.configFile,
       defaultTimeoutMs: config.upstreamTimeoutMs,
+      vault,
     });
     logger.info(
       { file: config.configFile },
@@ -147,6 +158,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     config,
     store,
     secretKey,
+    vault,
     logger,
     isResource: (workspaceId, serverId) => routes.server(workspaceId, serverId) !== undefined,
     currentUserId: (req) => signIn.currentUserId(req),
@@ -159,6 +171,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   const upstreams = createUpstreamRegistry(guard, {
     log: logger,
     baseEnv: { PATH: env.PATH, HOME: env.HOME },
+    vault,
     stdio: {
       idleMs: config.stdioIdleTtlSeconds * 1000,
       maxProcesses: config.stdioMaxProcesses,
@@ -220,6 +233,17 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     upstreams,
     records: recordSink,
     defaultTimeoutMs: config.upstreamTimeoutMs,
+    identity: createIdentityForwarding({
+      issuer: config.publicUrl,
+      signingKey: (
+        await loadSigningKeys({
+          store,
+          vault,
+          legacySecretKeys: [secretKey, ...config.previousSecretKeys],
+        })
+      ).signing[0]!,
+      users: store.users,
+    }),
   });
 
   let closing = false;
@@ -252,6 +276,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
         logger,
         onCredentialsChanged: reload,
         onGrantRevoked: (grantId) => tokens.forgetGrant(grantId),
+        vault,
       }),
     ],
     isReady: async () => {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/runtime-config.ts';
+import type { Vault } from '../auth/upstream-credentials/vault.ts';
 import type { Store } from '../store/store.ts';
 import type { SessionLookup } from './authenticate-api-caller.ts';
 
@@ -14,4 +15,7 @@ export interface AdminDeps {
   /** Told about each OAuth grant revoked here, so live tokens issued under it stop working. */
   readonly onGrantRevoked?: (grantId: string) => void;
   readonly now?: () => Date;
+  /** Seals upstream header values sent with server definitions (`upstream_auth`). */
+  /** Seals secrets written through the API (server environments, header values). */
+  readonly vault: Vault;
 }

@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import pino from 'pino';
 import { createSignIn } from '../auth/sign-in/sign-in.ts';
+import { createVault } from '../auth/upstream-credentials/vault.ts';
+import type { Vault } from '../auth/upstream-credentials/vault.ts';
 import { parseRuntimeConfig } from '../config/runtime-config.ts';
 import { createApp } from '../ingress/create-app.ts';
 import { createOriginGuard } from '../ingress/origin-guard.ts';
@@ -37,6 +39,8 @@ export type Person = keyof typeof PEOPLE;
 export interface AdminTestApp {
   app: FastifyInstance;
   store: Store;
+  /** Seals upstream header values written through the API. */
+  vault: Vault;
   users: Record<Person, User>;
   /** A working API key per seeded person (root has none: keys never carry instance powers). */
   keys: Record<Exclude<Person, 'root'>, string>;
@@ -60,6 +64,7 @@ export async function startAdminTestApp(): Promise<AdminTestApp> {
     PORTCULLIS_DATA_DIR: dir,
   });
   const logger = pino({ level: 'silent' });
+  const vault = createVault({ secretKey: 'admin-api-test-secret-key-of-enough-length' });
 
   await store.workspaces.upsert({ id: 'acme', name: 'Acme' });
   await store.workspaces.upsert({ id: 'other', name: 'Other' });
@@ -132,6 +137,7 @@ export async function startAdminTestApp(): Promise<AdminTestApp> {
         logger,
         onCredentialsChanged: async () => void changes++,
         onGrantRevoked: (grantId) => void revokedGrants.push(grantId),
+        vault,
       }),
     ],
   });
@@ -140,6 +146,7 @@ export async function startAdminTestApp(): Promise<AdminTestApp> {
   return {
     app,
     store,
+    vault,
     users,
     keys,
     routes,

@@ -66,6 +66,15 @@ export const serverDetailView = serverView.extend({
       "Names of a stdio server's environment variables. Values are never shown: a config file's `value_env` references are stored resolved.",
     ),
   timeout_ms: z.number().int(),
+  upstream_auth: z
+    .object({
+      mode: z.enum(['none', 'headers']),
+      header_names: z.array(z.string()),
+      forward_identity: z.boolean(),
+    })
+    .describe(
+      'How the gateway authenticates to the upstream. Header values are never shown: they are stored sealed.',
+    ),
 });
 export const invitationView = z.object({
   id: z.string(),
@@ -144,6 +153,14 @@ export function showServerDetail(
     cwd: server.cwd,
     env_names: Object.keys(server.env).sort(),
     timeout_ms: server.timeoutMs,
+    upstream_auth: {
+      mode: server.upstreamAuth.mode,
+      header_names:
+        server.upstreamAuth.mode === 'headers'
+          ? Object.keys(server.upstreamAuth.headers).sort()
+          : [],
+      forward_identity: server.upstreamAuth.forwardIdentity,
+    },
   };
 }
 

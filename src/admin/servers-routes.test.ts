@@ -163,6 +163,7 @@ describe('servers routes', () => {
       cwd: null,
       env_names: ['TOKEN'],
       timeout_ms: 1000,
+      upstream_auth: { mode: 'none', header_names: [], forward_identity: false },
     });
     assert.doesNotMatch(JSON.stringify(shown.json()), /secret-value/);
     const unreachable = await call(t, 'GET', `${SERVERS}/linear`, t.bearer('member'));
@@ -203,14 +204,16 @@ describe('servers routes', () => {
     assert.equal(t.credentialsChanged(), changes + 3);
   });
 
-  it('lets an instance administrator register a stdio server, storing literal env as given', async () => {
+  it('lets an instance administrator register a stdio server, storing its env sealed', async () => {
     const created = await call(t, 'POST', SERVERS, root, stdio('local'));
     assert.equal(created.status, 201);
     const stored = await t.store.servers.find('acme', 'local');
     assert.equal(stored?.command, '/usr/bin/env');
     assert.deepEqual(stored?.args, ['node', 'server.js']);
     assert.equal(stored?.cwd, '/srv/mcp');
-    assert.deepEqual(stored?.env, { LOG_LEVEL: 'debug' });
+    assert.deepEqual(Object.keys(stored?.env ?? {}), ['LOG_LEVEL']);
+    assert.notEqual(stored?.env.LOG_LEVEL, 'debug');
+    assert.equal(t.vault.open('server-env', stored?.env.LOG_LEVEL ?? ''), 'debug');
     assert.deepEqual(created.json().env_names, ['LOG_LEVEL']);
     // Turning it into an http server runs nothing on the host: an owner may.
     const replaced = await call(t, 'PUT', `${SERVERS}/local`, t.bearer('owner'), http('local'));
@@ -256,5 +259,123 @@ describe('servers routes', () => {
     const shown = await call(t, 'GET', `${SERVERS}/wiki`, { authorization: `Bearer ${key}` });
     assert.equal(shown.status, 404);
     assert.notEqual((await t.store.invitations.find(invitation.id))?.revokedAt, null);
+  });
+});
+
+describe('servers routes: upstream_auth', () => {
+  let t: AdminTestApp;
+  before(async () => {
+    t = await startAdminTestApp();
+  });
+  after(() => t.close());
+  const withAuth = (id: string, upstreamAuth: unknown) => http(id, { upstream_auth: upstreamAuth });
+  const bearer = { Authorization: { value: 'Bearer upstream-secret' } };
+
+  it('refuses bad upstream_auth with 400 naming the field, changing nothing', async () => {
+    const before = (await t.store.servers.list('acme')).length;
+    for (const [upstreamAuth, field] of [
+      [{ mode: 'oauth_user' }, 'body.upstream_auth.mode'],
+      [{ mode: 'headers', headers: { 'Bad Name': { value: 'x' } } }, 'body.upstream_auth.headers'],
+      [{ mode: 'headers', headers: { Host: { value: 'x' } } }, 'body.upstream_auth.headers.Host'],
+      [
+        { mode: 'headers', headers: { 'X-Key': { value_env: 'K' } } },
+        'body.upstream_auth.headers.X-Key',
+      ],
+      [
+        { mode: 'headers', headers: { 'X-Key': { value: 'a\r\nb' } } },
+        'body.upstream_auth.headers.X-Key.value',
+      ],
+      [{ mode: 'headers', headers: {} }, 'body.upstream_auth.headers'],
+    ] as const) {
+      const response = await call(
+        t,
+        'POST',
+        SERVERS,
+        t.bearer('owner'),
+        withAuth('auth', upstreamAuth),
+      );
+      assert.equal(response.status, 400, JSON.stringify(upstreamAuth));
+      assert.match(response.json().message, new RegExp(`${field.replaceAll('.', '\\.')}[.:]`));
+    }
+    const stdioBody = { ...stdio('local'), upstream_auth: { forward_identity: true } };
+    const { cookie, csrfToken } = await t.session('root');
+    const refused = await call(
+      t,
+      'POST',
+      SERVERS,
+      { cookie, 'x-csrf-token': csrfToken },
+      stdioBody,
+    );
+    assert.equal(refused.status, 400);
+    assert.match(refused.json().message, /stdio servers get credentials through env/);
+    assert.equal((await t.store.servers.list('acme')).length, before);
+  });
+
+  it('stores header values sealed and shows only header names and mode', async () => {
+    const created = await call(
+      t,
+      'POST',
+      SERVERS,
+      t.bearer('owner'),
+      withAuth('sealed', { mode: 'headers', headers: bearer, forward_identity: true }),
+    );
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.json().upstream_auth, {
+      mode: 'headers',
+      header_names: ['Authorization'],
+      forward_identity: true,
+    });
+    assert.doesNotMatch(JSON.stringify(created.json()), /upstream-secret/);
+    const stored = await t.store.servers.find('acme', 'sealed');
+    assert.equal(stored?.upstreamAuth.mode, 'headers');
+    const sealed = stored.upstreamAuth.mode === 'headers' ? stored.upstreamAuth.headers : {};
+    assert.doesNotMatch(sealed.Authorization ?? '', /upstream-secret/);
+    assert.equal(
+      t.vault.open('server-header', sealed.Authorization ?? ''),
+      'Bearer upstream-secret',
+    );
+    const shown = await call(t, 'GET', `${SERVERS}/sealed`, t.bearer('owner'));
+    assert.doesNotMatch(JSON.stringify(shown.json()), /upstream-secret/);
+    assert.deepEqual(shown.json().upstream_auth.header_names, ['Authorization']);
+  });
+
+  it('replacing keeps an unchanged sealed value, re-seals a changed one, and none clears it', async () => {
+    await call(
+      t,
+      'POST',
+      SERVERS,
+      t.bearer('owner'),
+      withAuth('swap', { mode: 'headers', headers: bearer }),
+    );
+    const sealedOf = async () => {
+      const auth = (await t.store.servers.find('acme', 'swap'))?.upstreamAuth;
+      return auth?.mode === 'headers' ? auth.headers.Authorization : undefined;
+    };
+    const first = await sealedOf();
+    const same = await call(
+      t,
+      'PUT',
+      `${SERVERS}/swap`,
+      t.bearer('owner'),
+      withAuth('swap', { mode: 'headers', headers: bearer }),
+    );
+    assert.equal(same.status, 200);
+    assert.equal(await sealedOf(), first);
+    await call(
+      t,
+      'PUT',
+      `${SERVERS}/swap`,
+      t.bearer('owner'),
+      withAuth('swap', { mode: 'headers', headers: { Authorization: { value: 'Bearer other' } } }),
+    );
+    const changed = await sealedOf();
+    assert.notEqual(changed, first);
+    assert.equal(t.vault.open('server-header', changed ?? ''), 'Bearer other');
+    const cleared = await call(t, 'PUT', `${SERVERS}/swap`, t.bearer('owner'), http('swap'));
+    assert.deepEqual(cleared.json().upstream_auth, {
+      mode: 'none',
+      header_names: [],
+      forward_identity: false,
+    });
   });
 });

@@ -10,9 +10,16 @@
  * servers and with them any change made here.
  */
 import { z } from 'zod';
-import { serverSchema } from '../config/declarative-schema.ts';
-import type { DeclarativeServer } from '../config/declarative-schema.ts';
+import {
+  literalUpstreamAuth,
+  sealUpstreamAuth,
+} from '../auth/upstream-credentials/upstream-auth-secrets.ts';
+import { apiUpstreamAuthSchema } from '../auth/upstream-credentials/upstream-auth-schema.ts';
+import { sealServerEnv } from '../auth/upstream-credentials/server-env.ts';
+import type { Vault } from '../auth/upstream-credentials/vault.ts';
+import { serverSchemaWith } from '../config/declarative-schema.ts';
 import { GatewayError } from '../shared/errors.ts';
+import type { UpstreamAuth } from '../store/model.ts';
 import type { ServerInput, Store } from '../store/store.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { defineRoute, invalidInput } from './api-route.ts';
@@ -31,8 +38,10 @@ const serverParams = z.strictObject({
  * The stored environment holds values, not references (the config file's
  * `value_env` is resolved when applied), and the API has no business reading
  * the gateway's environment: only literal, non-secret values are accepted here.
+ * Upstream header values, by contrast, are secrets the caller sends
+ * (`{ value }`): they are sealed before they are stored and never shown again.
  */
-const serverBody = serverSchema
+const serverBody = serverSchemaWith(apiUpstreamAuthSchema)
   .superRefine((server, ctx) => {
     for (const [name, entry] of Object.entries(server.env))
       if (typeof entry !== 'string')
@@ -48,14 +57,30 @@ const serverBody = serverSchema
 const CONFIG_NOTE =
   ' In a workspace declared in the config file, the next `portcullis apply` (or start with the file) replaces its servers, undoing this change.';
 
+type ServerBody = z.infer<typeof serverBody>;
+
+function sealedAuth(
+  server: ServerBody,
+  vault: Vault,
+  previous: UpstreamAuth | undefined,
+): UpstreamAuth | undefined {
+  const declared = server.upstream_auth;
+  if (declared === undefined) return undefined;
+  return sealUpstreamAuth(literalUpstreamAuth(declared), vault, previous);
+}
+
 function toInput(
   workspaceId: string,
-  server: DeclarativeServer,
+  server: ServerBody,
   defaultTimeoutMs: number,
+  upstreamAuth: UpstreamAuth | undefined,
+  vault: Vault,
 ): ServerInput {
-  const env: Record<string, string> = {};
+  const literal: Record<string, string> = {};
   for (const [name, entry] of Object.entries(server.env))
-    if (typeof entry === 'string') env[name] = entry;
+    if (typeof entry === 'string') literal[name] = entry;
+  // Sealed at once: the store never holds an environment value in plaintext.
+  const env = sealServerEnv(vault, literal);
   return {
     workspaceId,
     id: server.id,
@@ -67,11 +92,12 @@ function toInput(
     cwd: server.cwd ?? null,
     env,
     timeoutMs: server.timeout_ms ?? defaultTimeoutMs,
+    ...(upstreamAuth === undefined ? {} : { upstreamAuth }),
   };
 }
 
 /** Only instance administrators write definitions that run a command on the host. */
-function requireMayWrite(access: WorkspaceAccess, server: DeclarativeServer): void {
+function requireMayWrite(access: WorkspaceAccess, server: ServerBody): void {
   requireThat(access.actor, 'server.manage');
   if (server.transport === 'stdio') requireThat(access.actor, 'server.run_command');
 }
@@ -156,7 +182,10 @@ export function createServersRoutes(deps: AdminDeps): ApiRoute[] {
           if ((await tx.servers.find(workspaceId, body.id)) !== undefined)
             throw new GatewayError('conflict', `Server "${body.id}" already exists.`);
           await forgetEarlierAccess(tx, workspaceId, body.id, now());
-          return tx.servers.upsert(toInput(workspaceId, body, config.upstreamTimeoutMs));
+          const upstreamAuth = sealedAuth(body, deps.vault, undefined);
+          return tx.servers.upsert(
+            toInput(workspaceId, body, config.upstreamTimeoutMs, upstreamAuth, deps.vault),
+          );
         });
         await deps.onCredentialsChanged();
         return showServerDetail(server, config.publicUrl);
@@ -181,9 +210,12 @@ export function createServersRoutes(deps: AdminDeps): ApiRoute[] {
           ]);
         const workspaceId = access.workspace.id;
         const server = await store.transaction(async (tx) => {
-          if ((await tx.servers.find(workspaceId, body.id)) === undefined)
-            throw new GatewayError('server_not_found');
-          return tx.servers.upsert(toInput(workspaceId, body, config.upstreamTimeoutMs));
+          const current = await tx.servers.find(workspaceId, body.id);
+          if (current === undefined) throw new GatewayError('server_not_found');
+          const upstreamAuth = sealedAuth(body, deps.vault, current.upstreamAuth);
+          return tx.servers.upsert(
+            toInput(workspaceId, body, config.upstreamTimeoutMs, upstreamAuth, deps.vault),
+          );
         });
         await deps.onCredentialsChanged();
         return showServerDetail(server, config.publicUrl);

@@ -2,6 +2,8 @@ import { applyConfig } from '../config/apply-config.ts';
 import { formatApplySummary } from '../config/apply-summary.ts';
 import { loadConfigFile } from '../config/load-config-file.ts';
 import { parseRuntimeConfig } from '../config/runtime-config.ts';
+import { loadOrCreateSecretKey } from '../config/secret-key.ts';
+import { createVault } from '../auth/upstream-credentials/vault.ts';
 import type { CliCommand } from './cli-command.ts';
 import { EXIT_OK, UsageError } from './cli-command.ts';
 import { describeStore, openMigratedStore } from './open-migrated-store.ts';
@@ -28,11 +30,16 @@ Options:
       throw new UsageError('apply needs a config file: portcullis apply -f FILE');
     const config = parseRuntimeConfig(io.env);
     const declared = await loadConfigFile(values.file);
+    const secretKey = await loadOrCreateSecretKey(config, (message) =>
+      io.err(`warning: ${message}`),
+    );
+    const vault = createVault({ secretKey, previousSecretKeys: config.previousSecretKeys });
     const { store } = await openMigratedStore(config);
     try {
       const summary = await applyConfig(store, declared, io.env, {
         source: values.file,
         defaultTimeoutMs: config.upstreamTimeoutMs,
+        vault,
       });
       for (const warning of summary.warnings) io.err(`warning: ${warning}`);
       io.out(`Applied ${values.file} to ${describeStore(config)}: ${formatApplySummary(summary)}`);

@@ -8,6 +8,8 @@ import { promisify } from 'node:util';
 import { createStore } from '../store/create-store.ts';
 import { MIGRATION_NAMES } from '../store/migrations/migration-provider.ts';
 import type { CliIo } from './cli-command.ts';
+import { openServerEnv } from '../auth/upstream-credentials/server-env.ts';
+import { createVault } from '../auth/upstream-credentials/vault.ts';
 import { runCli } from './run-cli.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -56,12 +58,12 @@ describe('portcullis command line', () => {
     it('--help lists every command and exits 0', async () => {
       const { code, out } = await cli(['--help']);
       assert.equal(code, 0);
-      for (const name of ['serve', 'apply', 'migrate', 'validate-config'])
+      for (const name of ['serve', 'apply', 'migrate', 'rotate-key', 'validate-config'])
         assert.match(out, new RegExp(`\\n  ${name} `));
     });
 
     it('every command has its own --help', async () => {
-      for (const name of ['serve', 'apply', 'migrate', 'validate-config']) {
+      for (const name of ['serve', 'apply', 'migrate', 'rotate-key', 'validate-config']) {
         const { code, out } = await cli([name, '--help']);
         assert.equal(code, 0);
         assert.match(out, new RegExp(`^Usage: portcullis ${name}`));
@@ -191,6 +193,74 @@ describe('portcullis command line', () => {
       });
       assert.deepEqual(await store.workspaces.list(), []);
       await store.close();
+    });
+
+    it('rotate-key without PORTCULLIS_SECRET_KEY exits 1 and says how to set the keys', async () => {
+      const { code, err } = await cli(['rotate-key']);
+      assert.equal(code, 1);
+      assert.match(
+        err,
+        /PORTCULLIS_SECRET_KEY and the former ones in PORTCULLIS_PREVIOUS_SECRET_KEYS/,
+      );
+    });
+
+    it('rotate-key re-seals under the new key, is idempotent, and refuses unknown keys changing nothing', async () => {
+      const dataDir = path.join(root, 'rotate-data');
+      const oldKey = 'old-key-for-rotation-0123456789abcdefghij';
+      const newKey = 'new-key-for-rotation-0123456789abcdefghij';
+      const yaml = validYaml.replace(
+        '    servers:\n',
+        '    servers:\n      - id: memory\n        transport: stdio\n        command: node\n        env:\n          TOKEN: { value_env: MEMORY_TOKEN }\n          MODE: plain\n',
+      );
+      const base = { PORTCULLIS_DATA_DIR: dataDir, CI_API_KEY: CI_KEY, MEMORY_TOKEN: 'tok-secret' };
+      const applied = await cli(['apply', '-f', writeConfig(yaml)], {
+        ...base,
+        PORTCULLIS_SECRET_KEY: oldKey,
+      });
+      assert.equal(applied.code, 0, applied.err);
+      const rotating = {
+        ...base,
+        PORTCULLIS_SECRET_KEY: newKey,
+        PORTCULLIS_PREVIOUS_SECRET_KEYS: oldKey,
+      };
+      const first = await cli(['rotate-key'], rotating);
+      assert.equal(first.code, 0, first.err);
+      assert.match(
+        first.out,
+        /server environment values: 2 re-sealed, 0 sealed from plaintext, 0 already current/,
+      );
+      assert.ok(!first.out.includes('tok-secret'));
+      const second = await cli(['rotate-key'], rotating);
+      assert.match(
+        second.out,
+        /server environment values: 0 re-sealed, 0 sealed from plaintext, 2 already current/,
+      );
+
+      const readEnv = async () => {
+        const store = await createStore({
+          kind: 'sqlite',
+          file: path.join(dataDir, 'portcullis.db'),
+        });
+        const server = await store.servers.find('acme', 'memory');
+        await store.close();
+        return server?.env ?? {};
+      };
+      const sealed = await readEnv();
+      assert.deepEqual(openServerEnv(createVault({ secretKey: newKey }), 'acme/memory', sealed), {
+        TOKEN: 'tok-secret',
+        MODE: 'plain',
+      });
+
+      const refused = await cli(['rotate-key'], {
+        ...base,
+        PORTCULLIS_SECRET_KEY: 'a-third-key-nobody-knows-0123456789abcdef',
+      });
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.err,
+        /nothing changed: 2 stored secrets open under none of the configured keys \(server acme\/memory env TOKEN; server acme\/memory env MODE\)/,
+      );
+      assert.deepEqual(await readEnv(), sealed);
     });
 
     it('apply of an invalid file exits 1 before opening the store', async () => {

@@ -8,6 +8,7 @@ import { applyCommand } from './apply-command.ts';
 import type { CliCommand, CliIo } from './cli-command.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-command.ts';
 import { migrateCommand } from './migrate-command.ts';
+import { rotateKeyCommand } from './rotate-key-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { validateConfigCommand } from './validate-config-command.ts';
 
@@ -15,6 +16,7 @@ const commands: readonly CliCommand[] = [
   serveCommand,
   applyCommand,
   migrateCommand,
+  rotateKeyCommand,
   validateConfigCommand,
 ];
 

@@ -7,6 +7,8 @@ import type { TestContext } from 'node:test';
 import { apiKeyPrefix, hashApiKey } from '../shared/api-key-hash.ts';
 import { hashPassword, verifyPassword } from '../shared/password-hash.ts';
 import { createStore } from '../store/create-store.ts';
+import { openServerEnv } from '../auth/upstream-credentials/server-env.ts';
+import { createVault, isSealedValue } from '../auth/upstream-credentials/vault.ts';
 import { applyConfig } from './apply-config.ts';
 import { formatApplySummary, hasChanges } from './apply-summary.ts';
 import { ConfigFileError } from './config-issue.ts';
@@ -50,7 +52,9 @@ api_keys:
 `;
 
 /** Cheap scrypt cost for tests; the format and verification are the real ones. */
+const vault = createVault({ secretKey: 'apply-config-test-secret-key-0123456789' });
 const options = {
+  vault,
   hashPassword: (password: string) => hashPassword(password, 10),
   defaultTimeoutMs: 30_000,
 };
@@ -85,7 +89,13 @@ describe('applying the declarative config', () => {
     assert.equal((await store.members.list('acme')).length, 2);
     const memory = await store.servers.find('acme', 'memory');
     assert.equal(memory?.name, 'memory');
-    assert.deepEqual(memory?.env, { MEMORY_FILE: '/var/lib/memory.json', TOKEN: 'memory-secret' });
+    // Every value is stored sealed, the literal one too.
+    assert.ok(!JSON.stringify(memory?.env).includes('memory-secret'));
+    assert.ok(Object.values(memory?.env ?? {}).every(isSealedValue));
+    assert.deepEqual(openServerEnv(vault, 'acme/memory', memory?.env ?? {}), {
+      MEMORY_FILE: '/var/lib/memory.json',
+      TOKEN: 'memory-secret',
+    });
     assert.equal(memory?.timeoutMs, 5000);
     assert.equal(memory?.cwd, '/srv/memory');
     assert.equal((await store.servers.find('acme', 'everything'))?.cwd, null);
@@ -106,6 +116,25 @@ describe('applying the declarative config', () => {
     assert.equal(hasChanges(second), false);
     assert.equal(formatApplySummary(second), 'no changes');
     assert.deepEqual(await store.servers.list(), before);
+  });
+
+  it('re-seals a server environment when a secret changes or the stored one does not open', async (t) => {
+    const store = await open(t);
+    const config = parseConfigText(baseYaml);
+    await applyConfig(store, config, env, options);
+    const changed = await applyConfig(store, config, { ...env, MEMORY_TOKEN: 'rotated' }, options);
+    assert.equal(changed.servers.updated, 1);
+    const memory = await store.servers.find('acme', 'memory');
+    assert.equal(openServerEnv(vault, 'acme/memory', memory?.env ?? {}).TOKEN, 'rotated');
+
+    const otherVault = createVault({ secretKey: 'another-secret-key-0123456789abcdefgh' });
+    const foreign = await applyConfig(store, config, env, { ...options, vault: otherVault });
+    assert.equal(foreign.servers.updated, 1);
+    const resealed = await store.servers.find('acme', 'memory');
+    assert.equal(
+      openServerEnv(otherVault, 'acme/memory', resealed?.env ?? {}).TOKEN,
+      'memory-secret',
+    );
   });
 
   it('re-applying an edited file updates, adds and removes what changed', async (t) => {

@@ -12,11 +12,18 @@
  *   file's: others are removed (api keys are revoked, not deleted); a
  *   member without `servers` reaches every server;
  * - workspaces the file does not declare are left alone.
+ *
+ * Stdio server environments are stored sealed by the vault, every value
+ * (src/auth/upstream-credentials/server-env.ts); an unchanged server keeps
+ * its stored ciphertexts, so its process is not restarted.
  */
+import { sealServerEnv, tryOpenServerEnv } from '../auth/upstream-credentials/server-env.ts';
+import type { Vault } from '../auth/upstream-credentials/vault.ts';
 import { apiKeyPrefix, hashApiKey } from '../shared/api-key-hash.ts';
 import { hashPassword as defaultHashPassword } from '../shared/password-hash.ts';
 import type { ServerDefinition, User } from '../store/model.ts';
 import type { Store } from '../store/store.ts';
+import { createDeclaredUpstreamAuth } from '../auth/upstream-credentials/upstream-auth-secrets.ts';
 import { emptyApplySummary } from './apply-summary.ts';
 import type { ApplySummary } from './apply-summary.ts';
 import { ConfigFileError } from './config-issue.ts';
@@ -32,6 +39,8 @@ export interface ApplyOptions {
   source?: string;
   hashPassword?: (password: string) => Promise<string>;
   now?: () => Date;
+  /** Seals stdio server environment values and upstream header values. */
+  vault: Vault;
 }
 
 interface Context {
@@ -40,6 +49,7 @@ interface Context {
   secrets: ConfigSecrets;
   summary: ApplySummary;
   options: Required<ApplyOptions>;
+  upstreamAuth: ReturnType<typeof createDeclaredUpstreamAuth>;
   /** Lower-cased email → user id. */
   userIds: Map<string, string>;
 }
@@ -123,6 +133,7 @@ function serverInput(
   workspaceIndex: number,
   serverIndex: number,
   server: DeclarativeServer,
+  current: ServerDefinition | undefined,
 ) {
   return {
     workspaceId: ctx.config.workspaces[workspaceIndex]!.id,
@@ -135,25 +146,43 @@ function serverInput(
     cwd: server.cwd ?? null,
     env: ctx.secrets.serverEnv.get(serverEnvKey(workspaceIndex, serverIndex)) ?? {},
     timeoutMs: server.timeout_ms ?? ctx.options.defaultTimeoutMs,
+    upstreamAuth: ctx.upstreamAuth(workspaceIndex, serverIndex, current?.upstreamAuth),
   };
 }
 
 type ComparableServer = Pick<
   ServerDefinition,
-  'name' | 'transport' | 'url' | 'command' | 'args' | 'cwd' | 'env' | 'timeoutMs'
+  'name' | 'transport' | 'url' | 'command' | 'args' | 'cwd' | 'env' | 'timeoutMs' | 'upstreamAuth'
 >;
 const serverShape = (s: ComparableServer) =>
-  canonical([s.name, s.transport, s.url, s.command, s.args, s.cwd, s.env, s.timeoutMs]);
+  canonical([
+    s.name,
+    s.transport,
+    s.url,
+    s.command,
+    s.args,
+    s.cwd,
+    s.env,
+    s.timeoutMs,
+    s.upstreamAuth,
+  ]);
 
 async function applyWorkspaceServers(ctx: Context, workspaceIndex: number): Promise<void> {
   const workspace = ctx.config.workspaces[workspaceIndex]!;
   const existing = new Map((await ctx.tx.servers.list(workspace.id)).map((s) => [s.id, s]));
   for (const [serverIndex, server] of workspace.servers.entries()) {
-    const input = serverInput(ctx, workspaceIndex, serverIndex, server);
     const current = existing.get(server.id);
+    const input = serverInput(ctx, workspaceIndex, serverIndex, server, current);
     existing.delete(server.id);
-    if (current !== undefined && serverShape(current) === serverShape(input)) continue;
-    await ctx.tx.servers.upsert(input);
+    if (current !== undefined) {
+      const currentEnv = tryOpenServerEnv(ctx.options.vault, current.env);
+      if (
+        currentEnv !== undefined &&
+        serverShape({ ...current, env: currentEnv }) === serverShape(input)
+      )
+        continue;
+    }
+    await ctx.tx.servers.upsert({ ...input, env: sealServerEnv(ctx.options.vault, input.env) });
     ctx.summary.servers[current === undefined ? 'created' : 'updated']++;
   }
   for (const stale of existing.values()) {
@@ -223,15 +252,17 @@ export async function applyConfig(
   store: Store,
   config: DeclarativeConfig,
   env: Environment,
-  options: ApplyOptions = {},
+  options: ApplyOptions,
 ): Promise<ApplySummary> {
   const resolved: Required<ApplyOptions> = {
+    vault: options.vault,
     defaultTimeoutMs: options.defaultTimeoutMs ?? 60_000,
     source: options.source ?? '(unnamed config)',
     hashPassword: options.hashPassword ?? ((password) => defaultHashPassword(password)),
     now: options.now ?? (() => new Date()),
   };
   const secrets = resolveConfigSecrets(config, env, resolved.source);
+  const upstreamAuth = createDeclaredUpstreamAuth(config, env, options.vault, resolved.source);
   return store.transaction(async (tx) => {
     const ctx: Context = {
       tx,
@@ -240,6 +271,7 @@ export async function applyConfig(
       summary: emptyApplySummary(),
       options: resolved,
       userIds: new Map(),
+      upstreamAuth,
     };
     await applyUsers(ctx);
     for (const workspace of config.workspaces) {

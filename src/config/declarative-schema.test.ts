@@ -60,3 +60,118 @@ describe('declarative config schema', () => {
     );
   });
 });
+
+describe('declarative config schema: upstream_auth', () => {
+  const withServer = (server: Record<string, unknown>) => ({
+    workspaces: [{ id: 'acme', name: 'Acme', servers: [server] }],
+  });
+  const http = (upstreamAuth: unknown) =>
+    withServer({
+      id: 'linear',
+      transport: 'http',
+      url: 'https://mcp.linear.test/mcp',
+      upstream_auth: upstreamAuth,
+    });
+  const at = 'workspaces.0.servers.0.upstream_auth';
+
+  it('refuses header names that are not tokens or that the gateway sets', () => {
+    for (const name of ['Bad Name', 'X-Ünicode', 'Host', 'content-length', 'Mcp-Session-Id']) {
+      const issues = issuesOf(http({ mode: 'headers', headers: { [name]: { value_env: 'T' } } }));
+      assert.equal(issues.length, 1, name);
+      assert.match(issues[0] ?? '', new RegExp(`^${at}\\.headers\\.${name}: `), name);
+    }
+    for (const name of ['Connection', 'Transfer-Encoding', 'MCP-Protocol-Version', 'Accept'])
+      assert.match(
+        issuesOf(http({ mode: 'headers', headers: { [name]: { value_env: 'T' } } }))[0] ?? '',
+        /is set by the gateway and cannot be configured$/,
+      );
+    for (const name of ['Content-Type', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name', 'Mcp-Param-X'])
+      assert.match(
+        issuesOf(http({ mode: 'headers', headers: { [name]: { value_env: 'T' } } }))[0] ?? '',
+        /is set by the gateway/,
+      );
+  });
+
+  it('refuses the same header twice in different case', () => {
+    assert.match(
+      issuesOf(
+        http({
+          mode: 'headers',
+          headers: { 'X-Api-Key': { value_env: 'A' }, 'x-api-key': { value_env: 'B' } },
+        }),
+      )[0] ?? '',
+      /x-api-key: is declared twice/,
+    );
+  });
+
+  it('refuses the upstream OAuth modes as not supported yet', () => {
+    for (const mode of ['oauth_user', 'oauth_shared', 'client_credentials'])
+      assert.deepEqual(issuesOf(http({ mode })), [
+        `${at}.mode: upstream auth mode "${mode}" is not supported yet; use none or headers`,
+      ]);
+    assert.equal(issuesOf(http({ mode: 'basic' })).length, 1);
+  });
+
+  it('refuses inline header values, naming value_env', () => {
+    assert.deepEqual(
+      issuesOf(http({ mode: 'headers', headers: { Authorization: { value: 'Bearer x' } } })),
+      [`${at}.headers.Authorization.value: secret values are not allowed inline; use value_env`],
+    );
+    assert.equal(
+      issuesOf(http({ mode: 'headers', headers: { Authorization: 'Bearer x' } })).length,
+      1,
+    );
+    assert.equal(issuesOf(http({ mode: 'headers', headers: { Authorization: {} } })).length, 1);
+  });
+
+  it('refuses headers without mode headers, and mode headers without headers', () => {
+    assert.deepEqual(issuesOf(http({ headers: { 'X-Key': { value_env: 'K' } } })), [
+      `${at}.headers: needs mode: headers`,
+    ]);
+    assert.deepEqual(issuesOf(http({ mode: 'headers' })), [
+      `${at}.headers: mode headers needs at least one header`,
+    ]);
+  });
+
+  it('refuses upstream auth and identity forwarding on stdio servers', () => {
+    for (const upstreamAuth of [
+      { forward_identity: true },
+      { mode: 'headers', headers: { 'X-Key': { value_env: 'K' } } },
+    ])
+      assert.deepEqual(
+        issuesOf(
+          withServer({
+            id: 'memory',
+            transport: 'stdio',
+            command: 'npx',
+            upstream_auth: upstreamAuth,
+          }),
+        ),
+        [`${at}: is not allowed for transport stdio: stdio servers get credentials through env`],
+      );
+  });
+
+  it('takes headers by reference and identity forwarding, none by default', () => {
+    const parsed = declarativeConfigSchema.parse(
+      http({
+        mode: 'headers',
+        headers: { Authorization: { value_env: 'LINEAR_TOKEN' } },
+        forward_identity: true,
+      }),
+    );
+    assert.deepEqual(parsed.workspaces[0]?.servers[0]?.upstream_auth, {
+      mode: 'headers',
+      headers: { Authorization: { value_env: 'LINEAR_TOKEN' } },
+      forward_identity: true,
+    });
+    const plain = declarativeConfigSchema.parse(http(undefined));
+    assert.equal(plain.workspaces[0]?.servers[0]?.upstream_auth, undefined);
+    const none = declarativeConfigSchema.parse(
+      withServer({ id: 'm', transport: 'stdio', command: 'x', upstream_auth: { mode: 'none' } }),
+    );
+    assert.deepEqual(none.workspaces[0]?.servers[0]?.upstream_auth, {
+      mode: 'none',
+      forward_identity: false,
+    });
+  });
+});

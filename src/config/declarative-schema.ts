@@ -4,6 +4,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { configUpstreamAuthSchema } from '../auth/upstream-credentials/upstream-auth-schema.ts';
 
 const slug = z
   .string()
@@ -42,52 +43,73 @@ export const memberSchema = z.strictObject({
 /** A stdio env entry: a literal non-secret value, or a reference to the gateway's environment. */
 const envEntry = z.union([z.string(), z.strictObject({ value_env: envName })]);
 
-export const serverSchema = z
-  .strictObject({
-    id: slug,
-    name: z.string().min(1).optional(),
-    transport: z.enum(['http', 'sse', 'stdio']),
-    url: z.url({ protocol: /^https?$/ }).optional(),
-    command: z.string().min(1).optional(),
-    args: z.array(z.string()).default([]),
-    env: z.record(envName, envEntry).default({}),
-    cwd: z
-      .string()
-      .refine(isAbsolute, 'must be an absolute path')
-      .optional()
-      .describe("Working directory of a stdio server's process; the gateway's own when absent."),
-    timeout_ms: z.number().int().min(100).max(3_600_000).optional(),
-  })
-  .superRefine((server, ctx) => {
-    if (server.transport === 'stdio') {
-      if (server.command === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['command'],
-          message: 'is required for transport stdio',
-        });
-      if (server.url !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['url'],
-          message: 'is not allowed for transport stdio',
-        });
-    } else {
-      if (server.url === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['url'],
-          message: `is required for transport ${server.transport}`,
-        });
-      for (const field of ['command', 'cwd'] as const)
-        if (server[field] !== undefined)
+/**
+ * A server entry, around how its `upstream_auth` header values are given:
+ * by reference in the config file, as literal secrets through the admin API.
+ */
+export function serverSchemaWith<A extends { mode: string; forward_identity: boolean }>(
+  upstreamAuth: z.ZodType<A>,
+) {
+  return z
+    .strictObject({
+      id: slug,
+      name: z.string().min(1).optional(),
+      transport: z.enum(['http', 'sse', 'stdio']),
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      command: z.string().min(1).optional(),
+      args: z.array(z.string()).default([]),
+      env: z.record(envName, envEntry).default({}),
+      cwd: z
+        .string()
+        .refine(isAbsolute, 'must be an absolute path')
+        .optional()
+        .describe("Working directory of a stdio server's process; the gateway's own when absent."),
+      timeout_ms: z.number().int().min(100).max(3_600_000).optional(),
+      upstream_auth: upstreamAuth
+        .optional()
+        .describe('How the gateway authenticates to an http or sse upstream; none by default.'),
+    })
+    .superRefine((server, ctx) => {
+      if (server.transport === 'stdio') {
+        const auth = server.upstream_auth;
+        if (auth !== undefined && (auth.mode !== 'none' || auth.forward_identity))
           ctx.addIssue({
             code: 'custom',
-            path: [field],
-            message: `is only allowed for transport stdio`,
+            path: ['upstream_auth'],
+            message:
+              'is not allowed for transport stdio: stdio servers get credentials through env',
           });
-    }
-  });
+        if (server.command === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['command'],
+            message: 'is required for transport stdio',
+          });
+        if (server.url !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['url'],
+            message: 'is not allowed for transport stdio',
+          });
+      } else {
+        if (server.url === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['url'],
+            message: `is required for transport ${server.transport}`,
+          });
+        for (const field of ['command', 'cwd'] as const)
+          if (server[field] !== undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: [field],
+              message: `is only allowed for transport stdio`,
+            });
+      }
+    });
+}
+
+export const serverSchema = serverSchemaWith(configUpstreamAuthSchema);
 
 export const workspaceSchema = z.strictObject({
   id: slug,

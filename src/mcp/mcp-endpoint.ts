@@ -20,6 +20,7 @@ import { GatewayError } from '../shared/errors.ts';
 import { META, MODERN_VERSION, isLegacyVersion } from '../session/protocol-version.ts';
 import type { RequestRecord } from '../telemetry/request-record.ts';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.ts';
+import type { IdentityForwarding } from '../auth/upstream-credentials/identity-forwarding.ts';
 import { bridgeModernRequest } from './bridge/modern-to-legacy.ts';
 import { isNotification, isObject, isRequest, parseBody, targetOf } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
@@ -42,6 +43,8 @@ export interface McpEndpointDeps extends McpDeps {
   readonly upstreams: UpstreamRegistry;
   readonly records: RecordSink;
   readonly defaultTimeoutMs: number;
+  /** Adds the caller's signed identity to upstream calls of servers that forward it. */
+  readonly identity?: IdentityForwarding;
 }
 
 function newRecord(request: FastifyRequest, workspaceId: string, serverId: string): RequestRecord {
@@ -282,7 +285,10 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
       const call: McpCall = {
         server,
         serverKey: `${workspaceId}/${serverId}`,
-        upstream: deps.upstreams.get(server),
+        upstream:
+          deps.identity === undefined
+            ? deps.upstreams.get(server)
+            : deps.identity.upstreamFor(deps.upstreams.get(server), server, principal),
         principal,
         request,
         reply,

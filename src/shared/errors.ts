@@ -221,6 +221,13 @@ export const errorCatalogue = {
     retryable: false,
     title: 'This server transport is not supported by this gateway build.',
   },
+  secret_unreadable: {
+    status: 500,
+    rpc: JsonRpcCode.InternalError,
+    retryable: false,
+    title:
+      'A stored secret cannot be decrypted with the configured secret keys (PORTCULLIS_SECRET_KEY, PORTCULLIS_PREVIOUS_SECRET_KEYS).',
+  },
   internal: {
     status: 500,
     rpc: JsonRpcCode.InternalError,

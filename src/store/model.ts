@@ -81,17 +81,31 @@ export interface OAuthArtefact {
   readonly consumedAt: Date | null;
 }
 
-/** A key the authorization server signs tokens with; the private part sealed under the secret key. */
+/** A key the authorization server signs tokens with; the private part sealed by the vault. */
 export interface SigningKey {
   /** JWK `kid`. */
   readonly kid: string;
   readonly alg: string;
-  /** The private JWK, sealed (AES-256-GCM) under PORTCULLIS_SECRET_KEY. */
+  /** The private JWK, sealed by the vault (envelope AES-256-GCM under PORTCULLIS_SECRET_KEY). */
   readonly sealedJwk: string;
   readonly createdAt: Date;
   /** Retired keys still verify tokens until they expire but sign nothing new. */
   readonly retiredAt: Date | null;
 }
+
+/**
+ * How the gateway authenticates to an upstream. `headers` values are sealed
+ * by the vault (purpose `server-header`); only the upstream registry opens
+ * them. `forwardIdentity` adds a signed `X-Portcullis-Identity` JWT per call.
+ */
+export type UpstreamAuth =
+  | { readonly mode: 'none'; readonly forwardIdentity: boolean }
+  | {
+      readonly mode: 'headers';
+      /** Header name (as declared) → sealed value. */
+      readonly headers: Readonly<Record<string, string>>;
+      readonly forwardIdentity: boolean;
+    };
 
 export interface ServerDefinition {
   readonly workspaceId: string;
@@ -103,12 +117,13 @@ export interface ServerDefinition {
   /** Process definition for `stdio` servers; admins' configuration only. */
   readonly command: string | null;
   readonly args: readonly string[];
-  /** Environment for stdio servers: name → `{ value_env }` secret reference or literal non-secret value. */
+  /** Environment for stdio servers: name → value, every value sealed by the vault. */
   readonly env: Readonly<Record<string, string>>;
   /** Working directory of a stdio server; null for the gateway's own. */
   readonly cwd: string | null;
   /** Per-server upstream timeout for one request, in milliseconds. */
   readonly timeoutMs: number;
+  readonly upstreamAuth: UpstreamAuth;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

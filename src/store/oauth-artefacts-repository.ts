@@ -94,6 +94,16 @@ export function createOAuthArtefactsRepository(
       return rows.map(toArtefact);
     },
 
+    async listByModel(model) {
+      const rows = await db
+        .selectFrom('oauth_artefacts')
+        .selectAll()
+        .where('model', '=', model)
+        .orderBy('id')
+        .execute();
+      return rows.map(toArtefact);
+    },
+
     async removeExpired(now) {
       const result = await db
         .deleteFrom('oauth_artefacts')

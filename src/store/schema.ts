@@ -60,6 +60,7 @@ export interface ServersTable {
   env: Json;
   cwd: string | null;
   timeout_ms: number;
+  upstream_auth: Json;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

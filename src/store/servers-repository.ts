@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { DialectCodec } from './dialect-codec.ts';
-import type { ServerDefinition } from './model.ts';
+import type { ServerDefinition, UpstreamAuth } from './model.ts';
 import type { Database, ServerRow } from './schema.ts';
 import type { Store } from './store.ts';
+
+const NO_UPSTREAM_AUTH: UpstreamAuth = { mode: 'none', forwardIdentity: false };
 
 export function createServersRepository(
   db: Kysely<Database>,
@@ -19,6 +21,7 @@ export function createServersRepository(
     env: codec.fromJson(row.env) as Record<string, string>,
     cwd: row.cwd,
     timeoutMs: row.timeout_ms,
+    upstreamAuth: codec.fromJson(row.upstream_auth) as UpstreamAuth,
     createdAt: codec.fromTimestamp(row.created_at),
     updatedAt: codec.fromTimestamp(row.updated_at),
   });
@@ -35,6 +38,7 @@ export function createServersRepository(
         env: codec.toJson(input.env ?? {}),
         cwd: input.cwd ?? null,
         timeout_ms: input.timeoutMs,
+        upstream_auth: codec.toJson(input.upstreamAuth ?? NO_UPSTREAM_AUTH),
         updated_at: now,
       };
       const row = await db
@@ -61,6 +65,21 @@ export function createServersRepository(
       if (workspaceId !== undefined) query = query.where('workspace_id', '=', workspaceId);
       const rows = await query.orderBy('workspace_id').orderBy('id').execute();
       return rows.map(toServer);
+    },
+
+    async updateSecrets(workspaceId, serverId, secrets) {
+      if (secrets.env === undefined && secrets.upstreamAuth === undefined) return;
+      await db
+        .updateTable('servers')
+        .set({
+          ...(secrets.env === undefined ? {} : { env: codec.toJson(secrets.env) }),
+          ...(secrets.upstreamAuth === undefined
+            ? {}
+            : { upstream_auth: codec.toJson(secrets.upstreamAuth) }),
+        })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', serverId)
+        .execute();
     },
 
     async remove(workspaceId, serverId) {

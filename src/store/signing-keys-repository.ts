@@ -49,5 +49,13 @@ export function createSigningKeysRepository(
         .where('retired_at', 'is', null)
         .execute();
     },
+
+    async reseal(kid, sealedJwk) {
+      await db
+        .updateTable('signing_keys')
+        .set({ sealed_jwk: sealedJwk })
+        .where('kid', '=', kid)
+        .execute();
+    },
   };
 }

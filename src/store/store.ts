@@ -16,6 +16,7 @@ import type {
   Role,
   ServerDefinition,
   SigningKey,
+  UpstreamAuth,
   User,
   Workspace,
 } from './model.ts';
@@ -67,6 +68,8 @@ export interface ServerInput {
   env?: Readonly<Record<string, string>>;
   cwd?: string | null;
   timeoutMs: number;
+  /** `{ mode: 'none', forwardIdentity: false }` when absent. */
+  upstreamAuth?: UpstreamAuth;
 }
 
 export interface ApiKeyInput {
@@ -144,6 +147,15 @@ export interface Store {
     find(workspaceId: string, serverId: string): Promise<ServerDefinition | undefined>;
     list(workspaceId?: string): Promise<ServerDefinition[]>;
     remove(workspaceId: string, serverId: string): Promise<void>;
+    /**
+     * Replaces only the given sealed parts (re-sealed under another secret
+     * key); `updatedAt` is kept: the definition did not change.
+     */
+    updateSecrets(
+      workspaceId: string,
+      serverId: string,
+      secrets: { env?: Record<string, string>; upstreamAuth?: UpstreamAuth },
+    ): Promise<void>;
   };
   apiKeys: {
     /** Creates or updates by (workspaceId, name). */
@@ -200,6 +212,8 @@ export interface Store {
      * one account (e.g. a user's Grants), newest first by first insertion.
      */
     listByAccount(model: string, accountId: string, now: Date): Promise<OAuthArtefact[]>;
+    /** Every artefact of one model, expired ones too, by id (rotate-key re-seals client secrets). */
+    listByModel(model: string): Promise<OAuthArtefact[]>;
     /** Resolves to the number removed. */
     removeExpired(now: Date): Promise<number>;
   };
@@ -209,6 +223,8 @@ export interface Store {
     insert(key: Omit<SigningKey, 'createdAt' | 'retiredAt'>): Promise<SigningKey>;
     /** Sets `retiredAt` once; later calls keep the first time. */
     retire(kid: string, at: Date): Promise<void>;
+    /** Replaces the sealed private key of `kid` (re-sealed under another secret key). */
+    reseal(kid: string, sealedJwk: string): Promise<void>;
   };
   requestRecords: {
     /** Batched insert; one statement per batch where the dialect allows. */

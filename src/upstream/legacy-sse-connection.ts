@@ -13,6 +13,7 @@ import type { HttpClient, ReplyBody } from './http-client.ts';
 import { createMessageRouter } from './legacy-sse-router.ts';
 import type { Exchange, UpstreamLog } from './legacy-sse-router.ts';
 import { parseSse } from './sse-parser.ts';
+import { IDENTITY_HEADER } from './upstream.ts';
 import type { StreamedMessage, UpstreamCall } from './upstream.ts';
 
 export interface LegacySseConnection {
@@ -38,6 +39,8 @@ export interface ConnectionDeps {
   readonly streams: HttpClient;
   readonly serverKey: string;
   readonly log: UpstreamLog;
+  /** The server's static upstream headers (upstream_auth), on the GET and every POST. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   onClosed(connection: LegacySseConnection): void;
 }
 
@@ -60,12 +63,31 @@ function resolveEndpoint(data: string, base: URL, serverKey: string): string {
   return `${target.pathname}${target.search}`;
 }
 
-function postHeaders(call: UpstreamCall): Record<string, string> {
-  const headers: Record<string, string> = { ...call.headers };
+function postHeaders(
+  call: UpstreamCall,
+  statics: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = { ...statics, ...call.headers };
   delete headers['last-event-id'];
   headers.accept = 'application/json, text/event-stream';
   headers['content-type'] = 'application/json';
   return headers;
+}
+
+/**
+ * The GET carries the static headers and the identity of the caller who
+ * opened the session; the gateway's own per-message headers do not apply.
+ */
+function streamHeaders(
+  statics: Readonly<Record<string, string>> | undefined,
+  call: UpstreamCall,
+): Record<string, string> {
+  const identity = call.headers?.[IDENTITY_HEADER];
+  return {
+    ...statics,
+    ...(identity === undefined ? {} : { [IDENTITY_HEADER]: identity }),
+    accept: 'text/event-stream',
+  };
 }
 
 export async function openLegacySseConnection(
@@ -101,7 +123,7 @@ export async function openLegacySseConnection(
   try {
     const reply = await streams.exchange({
       method: 'GET',
-      headers: { accept: 'text/event-stream' },
+      headers: streamHeaders(deps.headers, call),
       timeoutMs: call.timeoutMs,
       bodyTimeoutMs: 0,
       signal: opening.signal,
@@ -130,7 +152,7 @@ export async function openLegacySseConnection(
     const reply = await client.exchange({
       method: 'POST',
       path: endpointPath,
-      headers: postHeaders(call),
+      headers: postHeaders(call, deps.headers),
       body: JSON.stringify(message),
       timeoutMs: call.timeoutMs,
       // undici's headersTimeout is coarse below a second; this deadline is not.

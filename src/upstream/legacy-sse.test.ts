@@ -41,6 +41,8 @@ interface LegacyServer {
   /** Cuts a session's event stream. */
   drop(sid: string): void;
   closedStreams: Set<string>;
+  /** Method and headers of every request received. */
+  requests: Array<{ method: string; headers: http.IncomingHttpHeaders }>;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ async function startLegacyServer(mode: GetMode = 'normal'): Promise<LegacyServer
   const received: LegacyServer['received'] = [];
   const sids: string[] = [];
   const closedStreams = new Set<string>();
+  const requests: LegacyServer['requests'] = [];
   const push = (sid: string, message: object): void => {
     streams.get(sid)?.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
   };
@@ -92,6 +95,7 @@ async function startLegacyServer(mode: GetMode = 'normal'): Promise<LegacyServer
   };
 
   const server = http.createServer((req, res) => {
+    requests.push({ method: req.method ?? '', headers: req.headers });
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/sse') {
       if (mode === 'no-headers') return;
@@ -147,6 +151,7 @@ async function startLegacyServer(mode: GetMode = 'normal'): Promise<LegacyServer
     push,
     drop: (sid) => streams.get(sid)?.destroy(),
     closedStreams,
+    requests,
     close: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));
@@ -501,5 +506,29 @@ describe('legacy HTTP+SSE upstream', () => {
     });
     assert.equal(server.sids.length, 0);
     await rejectsWith(upstream.forward('{}', { timeoutMs: 1000 }), 'unsupported_transport');
+  });
+});
+
+describe('legacy HTTP+SSE upstream: static headers', () => {
+  it('sends the static headers on the GET and every POST, and the identity on the GET', async () => {
+    const { server, upstream } = await setup('normal', {
+      headers: { authorization: 'Bearer static', 'x-team': 'platform' },
+    });
+    const opened = await upstream.post(initialize, {
+      timeoutMs: 2000,
+      headers: { 'x-portcullis-identity': 'id.jwt.sig' },
+    });
+    await collect(opened);
+    const sessionId = opened.kind === 'stream' ? opened.sessionId : undefined;
+    await collect(await upstream.post(call('echo', 2), { timeoutMs: 2000, sessionId }));
+    const methods = server.requests.map((request) => request.method);
+    assert.deepEqual(methods, ['GET', 'POST', 'POST']);
+    for (const { headers } of server.requests) {
+      assert.equal(headers.authorization, 'Bearer static');
+      assert.equal(headers['x-team'], 'platform');
+    }
+    assert.equal(server.requests[0]?.headers['x-portcullis-identity'], 'id.jwt.sig');
+    assert.equal(server.requests[0]?.headers.accept, 'text/event-stream');
+    assert.equal(server.requests[1]?.headers['x-portcullis-identity'], 'id.jwt.sig');
   });
 });

@@ -25,6 +25,8 @@ export interface LegacySseOptions {
   /** A connection with no request in flight and no listener closes after this long. */
   idleMs?: number;
   log?: UpstreamLog;
+  /** Static headers (opened upstream_auth values) for every request to this upstream. */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 const DEFAULT_IDLE_MS = 10 * 60_000;
@@ -84,7 +86,7 @@ export function createLegacySseUpstream(
   };
   const open = async (call: UpstreamCall): Promise<LegacySseConnection> => {
     const connection = await openLegacySseConnection(
-      { client, streams, serverKey, log, onClosed },
+      { client, streams, serverKey, log, onClosed, headers: options.headers },
       call,
     );
     sessions.set(connection.id, connection);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { JsonRpcMessage, JsonRpcRequest } from '../mcp/json-rpc.ts';
+import { createVault } from '../auth/upstream-credentials/vault.ts';
 import { GatewayError } from '../shared/errors.ts';
 import { createChildReaper } from './child-reaper.ts';
 import type { ChildReaper } from './child-reaper.ts';
@@ -279,6 +280,51 @@ describe('stdio upstream', () => {
     const deadline = Date.now() + 3_000;
     while (lines.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(lines[0]!.split(','), ['FIXTURE_MARK', 'PATH']);
+  });
+
+  it('opens sealed env values for the child, and refuses values no key opens', async () => {
+    const vault = createVault({ secretKey: 'stdio-test-secret-key-0123456789abcdef' });
+    const lines: string[] = [];
+    const log = { ...quiet, info: (_: object, line: string) => lines.push(line) };
+    const script = `process.stderr.write(process.env.SEALED + '|' + process.env.LITERAL + '\\n');
+      process.stdin.on('data', () => {}); process.stdin.on('end', () => process.exit(0));`;
+    const deps = {
+      log,
+      reaper: createChildReaper(),
+      baseEnv: {},
+      vault,
+      options: { idleMs: 60_000 },
+    };
+    const env = { SEALED: vault.seal('server-env', 'opened value'), LITERAL: 'as is' };
+    const upstream = createStdioUpstream(
+      'acme/sealed',
+      { command: process.execPath, args: ['-e', script], env },
+      deps,
+    );
+    open.push(upstream);
+    await assert.rejects(upstream.post(initialize(1), { timeoutMs: 300 }));
+    const deadline = Date.now() + 3_000;
+    while (lines.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(lines[0], 'opened value|as is');
+
+    const foreign = createVault({ secretKey: 'another-stdio-test-key-0123456789abcdef' });
+    assert.throws(
+      () =>
+        createStdioUpstream(
+          'acme/foreign',
+          {
+            command: process.execPath,
+            args: [],
+            env: { TOKEN: foreign.seal('server-env', 'secret') },
+          },
+          deps,
+        ),
+      (error: unknown) =>
+        error instanceof GatewayError &&
+        error.code === 'secret_unreadable' &&
+        /TOKEN of server acme\/foreign/.test(error.message) &&
+        !error.message.includes("secret'"),
+    );
   });
 
   it('runs the child in the declared working directory', async () => {

@@ -17,6 +17,8 @@
 import { isNotification, isRequest } from '../mcp/json-rpc.ts';
 import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
 import { GatewayError } from '../shared/errors.ts';
+import { openServerEnv } from '../auth/upstream-credentials/server-env.ts';
+import type { Vault } from '../auth/upstream-credentials/vault.ts';
 import type { ChildReaper } from './child-reaper.ts';
 import { capabilityMask, missingCapability } from './stdio-client-capabilities.ts';
 import type { RewrittenBatch } from './stdio-ids.ts';
@@ -28,7 +30,10 @@ import type { StreamedMessage, Upstream, UpstreamOutcome } from './upstream.ts';
 export interface StdioDefinition {
   readonly command: string;
   readonly args: readonly string[];
-  /** Resolved values of the server's declared environment. */
+  /**
+   * The server's declared environment as stored: values sealed by the vault
+   * (purpose `server-env`) are opened here, when the process is set up.
+   */
   readonly env: Readonly<Record<string, string>>;
   /** Working directory of the process; the gateway's own when absent. */
   readonly cwd?: string | undefined;
@@ -39,6 +44,8 @@ export interface StdioDeps {
   readonly reaper: ChildReaper;
   /** The only variables the child inherits from the gateway (PATH, HOME). */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  /** Opens sealed environment values. */
+  readonly vault?: Vault;
   readonly options?: Partial<SupervisorOptions & { graceMs: number; maxLineBytes: number }>;
 }
 
@@ -78,7 +85,7 @@ export function createStdioUpstream(
     const value = deps.baseEnv[name];
     if (value !== undefined) env[name] = value;
   }
-  Object.assign(env, definition.env);
+  Object.assign(env, openServerEnv(deps.vault, serverKey, definition.env));
   const supervisor = createStdioSupervisor(
     {
       serverKey,

@@ -17,8 +17,14 @@ function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function callHeaders(call: UpstreamCall, accept: string): Record<string, string> {
-  const headers: Record<string, string> = { accept, ...call.headers };
+function callHeaders(
+  call: UpstreamCall,
+  accept: string,
+  statics: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  // The gateway builds every upstream request from scratch: nothing of the
+  // downstream request (Authorization, Cookie) is copied, only `call.headers`.
+  const headers: Record<string, string> = { ...statics, accept, ...call.headers };
   if (call.sessionId) headers['mcp-session-id'] = call.sessionId;
   if (call.protocolVersion) headers['mcp-protocol-version'] = call.protocolVersion;
   return headers;
@@ -121,8 +127,13 @@ export function createStreamableHttpUpstream(
   serverKey: string,
   url: string,
   guard: AddressGuard,
+  options: {
+    /** Static headers (opened upstream_auth values) for every request to this upstream. */
+    headers?: Readonly<Record<string, string>> | undefined;
+  } = {},
 ): Upstream {
   const client: HttpClient = createHttpClient(url, guard);
+  const statics = options.headers;
 
   return {
     serverKey,
@@ -131,7 +142,7 @@ export function createStreamableHttpUpstream(
       const reply = await client.exchange({
         method: 'POST',
         headers: {
-          ...callHeaders(call, 'application/json, text/event-stream'),
+          ...callHeaders(call, 'application/json, text/event-stream', statics),
           'content-type': 'application/json',
         },
         body: text,
@@ -191,7 +202,7 @@ export function createStreamableHttpUpstream(
     async listen(call) {
       const reply = await client.exchange({
         method: 'GET',
-        headers: callHeaders(call, 'text/event-stream'),
+        headers: callHeaders(call, 'text/event-stream', statics),
         timeoutMs: call.timeoutMs,
         bodyTimeoutMs: 0,
         ...(call.signal ? { signal: call.signal } : {}),
@@ -229,7 +240,7 @@ export function createStreamableHttpUpstream(
       try {
         const reply = await client.exchange({
           method: 'DELETE',
-          headers: callHeaders(call, 'application/json, text/event-stream'),
+          headers: callHeaders(call, 'application/json, text/event-stream', statics),
           timeoutMs: call.timeoutMs,
         });
         discard(reply.body);
@@ -242,7 +253,7 @@ export function createStreamableHttpUpstream(
       const reply = await client.exchange({
         method: 'POST',
         headers: {
-          ...callHeaders(call, 'application/json, text/event-stream'),
+          ...callHeaders(call, 'application/json, text/event-stream', statics),
           'content-type': 'application/json',
         },
         body,

@@ -16,6 +16,7 @@ const definition = (overrides: Partial<ServerDefinition> = {}): ServerDefinition
   env: {},
   cwd: null,
   timeoutMs: 1000,
+  upstreamAuth: { mode: 'none', forwardIdentity: false },
   createdAt: new Date(0),
   updatedAt: new Date(0),
   ...overrides,

@@ -4,6 +4,7 @@
  * or environment)
  * changes, so connection pools and processes live as long as the server does.
  */
+import { openUpstreamHeaders } from '../auth/upstream-credentials/upstream-auth-secrets.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { ServerDefinition } from '../store/model.ts';
 import { createChildReaper } from './child-reaper.ts';
@@ -31,6 +32,8 @@ export function createUpstreamRegistry(
     /** What stdio children inherit from the gateway's environment (PATH, HOME). */
     baseEnv?: StdioDeps['baseEnv'];
     stdio?: StdioDeps['options'];
+    /** Opens sealed stdio environment values when a process is set up. */
+    vault?: StdioDeps['vault'];
   } = {},
 ): UpstreamRegistry {
   const reaper = createChildReaper();
@@ -56,6 +59,7 @@ export function createUpstreamRegistry(
         server.args,
         server.cwd,
         server.env,
+        server.upstreamAuth,
       ]);
       if (existing?.fingerprint === fingerprint) {
         existing.definition = server;
@@ -64,9 +68,14 @@ export function createUpstreamRegistry(
       if (existing) void existing.upstream.close().catch(() => undefined);
       let upstream: Upstream;
       if (server.transport === 'http' && server.url !== null)
-        upstream = createStreamableHttpUpstream(key, server.url, guard);
+        upstream = createStreamableHttpUpstream(key, server.url, guard, {
+          headers: openUpstreamHeaders(options.vault, server),
+        });
       else if (server.transport === 'sse' && server.url !== null)
-        upstream = createLegacySseUpstream(key, server.url, guard, { log: options.log });
+        upstream = createLegacySseUpstream(key, server.url, guard, {
+          log: options.log,
+          headers: openUpstreamHeaders(options.vault, server),
+        });
       else if (server.transport === 'stdio' && server.command !== null)
         upstream = createStdioUpstream(
           key,
@@ -80,6 +89,7 @@ export function createUpstreamRegistry(
             log: options.log ?? silent,
             reaper,
             baseEnv: options.baseEnv ?? {},
+            vault: options.vault,
             options: options.stdio,
           },
         );

@@ -8,6 +8,9 @@ import type { ReplyBody } from './http-client.ts';
 
 export type UpstreamEra = 'legacy' | 'modern';
 
+/** The signed caller identity (`forward_identity`), a per-call header in `UpstreamCall.headers`. */
+export const IDENTITY_HEADER = 'x-portcullis-identity';
+
 export interface UpstreamCall {
   /** Legacy era: the upstream's Mcp-Session-Id, when it minted one. */
   sessionId?: string | null;

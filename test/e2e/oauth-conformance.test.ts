@@ -13,9 +13,9 @@ import { after, before, describe, it } from 'node:test';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import {
   describeUnclean,
-  freePort,
   startAuthorizationConformance,
 } from '../support/authorization-conformance.ts';
+import { freePort } from '../support/free-port.ts';
 import type { AuthorizationConformanceResult } from '../support/authorization-conformance.ts';
 import { signInAndConsent } from '../support/cookie-jar.ts';
 import { deliverRedirect } from '../support/deliver-redirect.ts';

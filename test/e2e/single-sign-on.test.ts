@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/runtime-config.ts';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
@@ -23,6 +22,7 @@ import type { CookieJar, JarResponse } from '../support/cookie-jar.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
 import { connectClient, resultText } from '../support/sdk-client.ts';
+import { freePort } from '../support/free-port.ts';
 
 const ROOT = { email: 'root@acme.test', password: 'root has a long password' };
 const BOB = { email: 'bob@acme.test', password: 'bob has a long password' };
@@ -40,18 +40,6 @@ interface Me {
   user: { id: string; email: string; name: string | null };
   memberships: { workspaceId: string; role: string; servers: string[] | null }[];
   csrfToken?: string;
-}
-
-/** A port for a provider that is not up yet, so that the gateway can be configured with its issuer. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function assertErrorPage(page: JarResponse, status: number, text: RegExp): void {

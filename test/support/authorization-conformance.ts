@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConformanceCheck } from './conformance.ts';
 // Kept for callers that import it from here; the helper lives in free-port.ts.
-export { freePort } from './free-port.ts';
 
 const CLI = fileURLToPath(import.meta.resolve('conformance-next/dist/index.js'));
 /** `authorization-server-<scenario>-<ISO timestamp with : and . replaced>` */

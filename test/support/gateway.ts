@@ -24,6 +24,8 @@ export interface TestServer {
   /** Literal environment of a stdio server. */
   env?: Record<string, string>;
   timeout_ms?: number;
+  /** The declarative `upstream_auth` entry, as in the config file. */
+  upstream_auth?: Record<string, unknown>;
 }
 
 /** A user of the test gateway: signs in with `password`, belongs to the test workspace with `role`. */

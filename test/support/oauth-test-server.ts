@@ -6,7 +6,6 @@
  * plays the browser session. Used by the authorization server's system test.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -18,6 +17,7 @@ import { createApp } from '../../src/ingress/create-app.ts';
 import { createOriginGuard } from '../../src/ingress/origin-guard.ts';
 import { createStore } from '../../src/store/create-store.ts';
 import type { Store } from '../../src/store/store.ts';
+import { freePort } from './free-port.ts';
 
 export interface OAuthTestServer {
   url: string;
@@ -26,14 +26,6 @@ export interface OAuthTestServer {
   userId: string;
   revokedGrants: string[];
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 export async function startOAuthTestServer(options: {

@@ -4,9 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { freePort } from './free-port.ts';
 
 const EVERYTHING_BIN = realpathSync(
   path.resolve(import.meta.dirname, '../../node_modules/.bin/mcp-server-everything'),
@@ -15,14 +14,6 @@ const EVERYTHING_BIN = realpathSync(
 export interface RunningEverything {
   url: string;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**

@@ -23,6 +23,7 @@ function server(id: string, workspaceId = 'acme'): ServerDefinition {
     env: {},
     cwd: null,
     timeoutMs: 1000,
+    upstreamAuth: { mode: 'none', forwardIdentity: false },
     createdAt: new Date(0),
     updatedAt: new Date(0),
   };

@@ -24,6 +24,8 @@ import { createProviderConfiguration } from './provider-configuration.ts';
 import { createProviderRoutes } from './provider-routes.ts';
 import { createRegistrationLimits } from './registration-limits.ts';
 import { loadSigningKeys } from './signing-keys.ts';
+import { createVault } from '../upstream-credentials/vault.ts';
+import type { Vault } from '../upstream-credentials/vault.ts';
 import { createTokenResourceCheck } from './token-resource-check.ts';
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
@@ -43,6 +45,11 @@ export interface AuthorizationServerDeps {
   config: RuntimeConfig;
   store: Store;
   secretKey: string;
+  /**
+   * Seals dynamically registered clients' secrets and the signing keys;
+   * by default a vault over `secretKey` and `config.previousSecretKeys`.
+   */
+  vault?: Vault;
   logger: Logger;
   /** True when `<publicUrl>/<ws>/<srv>/mcp` names a configured server (route table lookup). */
   isResource(workspaceId: string, serverId: string): boolean;
@@ -73,7 +80,14 @@ export async function createAuthorizationServer(
     }
   };
 
-  const keys = await loadSigningKeys({ store, secretKey: deps.secretKey });
+  const vault =
+    deps.vault ??
+    createVault({ secretKey: deps.secretKey, previousSecretKeys: config.previousSecretKeys });
+  const keys = await loadSigningKeys({
+    store,
+    vault,
+    legacySecretKeys: [deps.secretKey, ...config.previousSecretKeys],
+  });
   const guardedFetch = createClientMetadataFetch({ allowPrivate: config.oauthFetchAllowPrivate });
   const findGrantId = async (accountId: string, clientId: string): Promise<string | undefined> => {
     const grants = await store.oauthArtefacts.listByAccount('Grant', accountId, new Date());
@@ -86,6 +100,7 @@ export async function createAuthorizationServer(
     secretKey: deps.secretKey,
     adapter: createOidcAdapter({
       store,
+      vault,
       preseededClients: PRESEEDED_CLIENT_METADATA,
       onGrantRevoked: notifyGrantRevoked,
     }),

@@ -3,9 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { createSealedBox } from '../../session/sealed-box.ts';
 import { createStore } from '../../store/create-store.ts';
-import { createOidcAdapter, extractArtefactColumns } from './oidc-adapter.ts';
+import { createVault, isSealedValue } from '../upstream-credentials/vault.ts';
+import { createOidcAdapter, extractArtefactColumns, storedArtefactId } from './oidc-adapter.ts';
 import { loadSigningKeys } from './signing-keys.ts';
+
+const KEY = 'k'.repeat(32);
+const vault = createVault({ secretKey: KEY });
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-as-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,6 +56,7 @@ describe('oidc adapter', () => {
     const revoked: string[] = [];
     const factory = createOidcAdapter({
       store,
+      vault,
       now: () => time,
       onGrantRevoked: (grantId) => revoked.push(grantId),
     });
@@ -74,12 +80,56 @@ describe('oidc adapter', () => {
     await store.close();
   });
 
+  it('stores bearer-secret ids only hashed and without jti, and gives jti back on find', async () => {
+    const store = await freshStore();
+    const factory = createOidcAdapter({ store, vault });
+    for (const model of ['RefreshToken', 'AuthorizationCode', 'Session', 'Interaction']) {
+      const adapter = factory(model);
+      const id = `${model}-secret-id`;
+      await adapter.upsert(id, { jti: id, uid: `${model}-uid`, grantId: 'g1', accountId: 'u' }, 60);
+      assert.equal(await store.oauthArtefacts.find(model, id), undefined);
+      const raw = await store.oauthArtefacts.find(model, storedArtefactId(model, id));
+      assert.ok(raw);
+      assert.ok(!JSON.stringify(raw).includes(id), `${model} row holds its id`);
+      assert.equal((await adapter.find(id))?.jti, id);
+      assert.equal((await adapter.findByUid(`${model}-uid`))?.accountId, 'u');
+      await adapter.consume(id);
+      assert.equal(typeof (await adapter.find(id))?.consumed, 'number');
+      await adapter.destroy(id);
+      assert.equal(await adapter.find(id), undefined);
+    }
+    await store.close();
+  });
+
+  it('keeps Grant and Client ids as they are, for lookups by id elsewhere', async () => {
+    const store = await freshStore();
+    const factory = createOidcAdapter({ store, vault });
+    await factory('Grant').upsert('grant-1', { jti: 'grant-1', accountId: 'u', clientId: 'c' }, 60);
+    await factory('Client').upsert('client-1', { client_id: 'client-1' });
+    assert.equal((await store.oauthArtefacts.find('Grant', 'grant-1'))?.payload.jti, 'grant-1');
+    assert.ok(await store.oauthArtefacts.find('Client', 'client-1'));
+    await store.close();
+  });
+
+  it('seals a client secret at rest and gives it back in plaintext', async () => {
+    const store = await freshStore();
+    const clients = createOidcAdapter({ store, vault })('Client');
+    await clients.upsert('c1', { client_id: 'c1', client_secret: 'very-secret-value' });
+    const stored = (await store.oauthArtefacts.find('Client', 'c1'))?.payload.client_secret;
+    assert.equal(typeof stored, 'string');
+    assert.ok(isSealedValue(stored as string));
+    assert.equal((await clients.find('c1'))?.client_secret, 'very-secret-value');
+    await clients.upsert('public', { client_id: 'public' });
+    assert.equal((await clients.find('public'))?.client_secret, undefined);
+    await store.close();
+  });
+
   it('answers pre-seeded clients from memory and never overwrites them', async () => {
     const store = await freshStore();
     const seeded = new Map([
       ['https://client.example/doc', { client_id: 'https://client.example/doc' }],
     ]);
-    const clients = createOidcAdapter({ store, preseededClients: seeded })('Client');
+    const clients = createOidcAdapter({ store, vault, preseededClients: seeded })('Client');
     await clients.upsert('https://client.example/doc', {
       client_id: 'https://client.example/doc',
       x: 1,
@@ -98,8 +148,8 @@ describe('oidc adapter', () => {
 describe('signing keys', () => {
   it('generates one ES256 key on first start and reloads it afterwards', async () => {
     const store = await freshStore();
-    const first = await loadSigningKeys({ store, secretKey: 'k'.repeat(32) });
-    const second = await loadSigningKeys({ store, secretKey: 'k'.repeat(32) });
+    const first = await loadSigningKeys({ store, vault, legacySecretKeys: [KEY] });
+    const second = await loadSigningKeys({ store, vault, legacySecretKeys: [KEY] });
     assert.equal(first.signing.length, 1);
     assert.equal(first.signing[0]?.alg, 'ES256');
     assert.equal(first.signing[0]?.kid, second.signing[0]?.kid);
@@ -111,8 +161,8 @@ describe('signing keys', () => {
   it('two instances starting at once end up with the same key', async () => {
     const store = await freshStore();
     const [a, b] = await Promise.all([
-      loadSigningKeys({ store, secretKey: 'k'.repeat(32) }),
-      loadSigningKeys({ store, secretKey: 'k'.repeat(32) }),
+      loadSigningKeys({ store, vault, legacySecretKeys: [KEY] }),
+      loadSigningKeys({ store, vault, legacySecretKeys: [KEY] }),
     ]);
     assert.deepEqual(
       a.verification.map((key) => key.kid),
@@ -124,8 +174,28 @@ describe('signing keys', () => {
 
   it('refuses to start with a different secret key instead of signing with a new key', async () => {
     const store = await freshStore();
-    await loadSigningKeys({ store, secretKey: 'k'.repeat(32) });
-    await assert.rejects(loadSigningKeys({ store, secretKey: 'z'.repeat(32) }), /cannot be opened/);
+    await loadSigningKeys({ store, vault, legacySecretKeys: [KEY] });
+    await assert.rejects(
+      loadSigningKeys({
+        store,
+        vault: createVault({ secretKey: 'z'.repeat(32) }),
+        legacySecretKeys: ['z'.repeat(32)],
+      }),
+      /cannot be opened/,
+    );
+    await store.close();
+  });
+
+  it('reads a key sealed in the earlier format once and re-seals it by the vault', async () => {
+    const store = await freshStore();
+    const first = await loadSigningKeys({ store, vault, legacySecretKeys: [KEY] });
+    const jwk = first.signing[0]!;
+    await store.signingKeys.reseal(jwk.kid!, createSealedBox(KEY).seal('signing-key', jwk));
+    const reread = await loadSigningKeys({ store, vault, legacySecretKeys: [KEY] });
+    assert.deepEqual(reread.signing[0], jwk);
+    const [stored] = await store.signingKeys.list();
+    assert.ok(isSealedValue(stored!.sealedJwk));
+    assert.equal(vault.isStale(stored!.sealedJwk), false);
     await store.close();
   });
 });

@@ -6,8 +6,32 @@
  *
  * Pre-seeded clients (known client ID metadata documents) are answered
  * from memory for model `Client`, so no fetch is needed for them.
+ *
+ * Nothing stored is a usable secret. Every model except Client and Grant
+ * (whose ids are public) is keyed by the SHA-256 of its id, which is a bearer
+ * secret (refresh token, authorization code, session cookie, interaction,
+ * registration access token…), and stored without `jti`, which repeats the
+ * id; `find` restores `jti` from the id presented. `findByUid` cannot, so
+ * a Session found by uid gets a fresh `jti` from oidc-provider: it only reads
+ * such sessions (interaction details, session-bound token checks).
+ * A dynamically registered client's `client_secret` is sealed by the vault:
+ * oidc-provider compares it in plaintext, so it cannot be a hash.
  */
+import crypto from 'node:crypto';
+import type { Vault } from '../upstream-credentials/vault.ts';
+import { isSealedValue } from '../upstream-credentials/vault.ts';
 import type { OAuthArtefactInput, Store } from '../../store/store.ts';
+
+/** Vault purpose of a client's `client_secret`. */
+export const CLIENT_SECRET_PURPOSE = 'oauth-client-secret';
+const PUBLIC_ID_MODELS = new Set(['Client', 'Grant']);
+
+/** The stored id of an artefact: hashed unless the model's ids are public. */
+export function storedArtefactId(model: string, id: string): string {
+  return PUBLIC_ID_MODELS.has(model)
+    ? id
+    : crypto.createHash('sha256').update(id).digest('base64url');
+}
 
 /** The oidc-provider adapter contract (lib/adapters/memory_adapter.js). */
 export interface OidcAdapter {
@@ -22,6 +46,7 @@ export interface OidcAdapter {
 
 export interface OidcAdapterOptions {
   store: Store;
+  vault: Vault;
   /** Client metadata served without storage, by client id. */
   preseededClients?: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
   /** Told whenever a grant's artefacts are revoked or the grant itself is destroyed. */
@@ -60,12 +85,35 @@ export function createOidcAdapter(options: OidcAdapterOptions): (model: string) 
   const now = options.now ?? Date.now;
   const artefacts = store.oauthArtefacts;
 
+  const { vault } = options;
+
+  const toStored = (model: string, payload: Record<string, unknown>) => {
+    if (model === 'Client') {
+      return typeof payload.client_secret === 'string'
+        ? { ...payload, client_secret: vault.seal(CLIENT_SECRET_PURPOSE, payload.client_secret) }
+        : payload;
+    }
+    if (PUBLIC_ID_MODELS.has(model)) return payload;
+    const { jti: _jti, ...rest } = payload;
+    return rest;
+  };
+
   const live = (
+    model: string,
     artefact: Awaited<ReturnType<typeof artefacts.find>>,
+    presentedId?: string,
   ): Record<string, unknown> | undefined => {
     if (artefact === undefined) return undefined;
     if (artefact.expiresAt !== null && artefact.expiresAt.getTime() <= now()) return undefined;
     const payload: Record<string, unknown> = { ...artefact.payload };
+    // A secret stored before the vault existed is sealed at the next start (sealLegacySecrets).
+    if (
+      model === 'Client' &&
+      typeof payload.client_secret === 'string' &&
+      isSealedValue(payload.client_secret)
+    )
+      payload.client_secret = vault.open(CLIENT_SECRET_PURPOSE, payload.client_secret);
+    else if (!PUBLIC_ID_MODELS.has(model) && presentedId !== undefined) payload.jti = presentedId;
     // oidc-provider detects replays of codes and rotated refresh tokens by `consumed`.
     if (artefact.consumedAt !== null) {
       payload.consumed = Math.floor(artefact.consumedAt.getTime() / 1000);
@@ -76,26 +124,30 @@ export function createOidcAdapter(options: OidcAdapterOptions): (model: string) 
   return (model: string): OidcAdapter => ({
     async upsert(id, payload, expiresIn) {
       if (model === 'Client' && options.preseededClients?.has(id)) return;
-      await artefacts.upsert(model, id, extractArtefactColumns(model, payload, expiresIn, now()));
+      await artefacts.upsert(
+        model,
+        storedArtefactId(model, id),
+        extractArtefactColumns(model, toStored(model, payload), expiresIn, now()),
+      );
     },
     async find(id) {
       if (model === 'Client') {
         const seeded = options.preseededClients?.get(id);
         if (seeded !== undefined) return { ...seeded };
       }
-      return live(await artefacts.find(model, id));
+      return live(model, await artefacts.find(model, storedArtefactId(model, id)), id);
     },
     async findByUid(uid) {
-      return live(await artefacts.findByUid(model, uid));
+      return live(model, await artefacts.findByUid(model, uid));
     },
     async findByUserCode(userCode) {
-      return live(await artefacts.findByUserCode(model, userCode));
+      return live(model, await artefacts.findByUserCode(model, userCode));
     },
     async consume(id) {
-      await artefacts.consume(model, id, new Date(now()));
+      await artefacts.consume(model, storedArtefactId(model, id), new Date(now()));
     },
     async destroy(id) {
-      await artefacts.destroy(model, id);
+      await artefacts.destroy(model, storedArtefactId(model, id));
       if (model === 'Grant') options.onGrantRevoked?.(id);
     },
     async revokeByGrantId(grantId) {

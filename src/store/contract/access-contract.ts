@@ -25,7 +25,13 @@ export function accessContract(h: ContractHarness): void {
       const server = await store.servers.upsert(stdio);
       assert.deepEqual(
         { ...server, createdAt: undefined, updatedAt: undefined },
-        { ...stdio, url: null, createdAt: undefined, updatedAt: undefined },
+        {
+          ...stdio,
+          url: null,
+          upstreamAuth: { mode: 'none', forwardIdentity: false },
+          createdAt: undefined,
+          updatedAt: undefined,
+        },
       );
       assert.deepEqual(await store.servers.find('acme', 'memory'), server);
       const http = await store.servers.upsert({
@@ -42,6 +48,28 @@ export function accessContract(h: ContractHarness): void {
       assert.deepEqual(http.env, {});
     });
 
+    it('upsert round-trips upstream auth as given and replaces it on update', async (t) => {
+      const { store } = await h.seeded(t);
+      const upstreamAuth = {
+        mode: 'headers' as const,
+        headers: { Authorization: 'pcv1.sealed-bearer', 'X-Api-Key': 'pcv1.sealed-key' },
+        forwardIdentity: true,
+      };
+      const base = {
+        workspaceId: 'acme',
+        id: 'linear',
+        name: 'Linear',
+        transport: 'http' as const,
+        url: 'https://mcp.linear.test/mcp',
+        timeoutMs: 60_000,
+      };
+      const server = await store.servers.upsert({ ...base, upstreamAuth });
+      assert.deepEqual(server.upstreamAuth, upstreamAuth);
+      assert.deepEqual((await store.servers.find('acme', 'linear'))?.upstreamAuth, upstreamAuth);
+      const cleared = await store.servers.upsert(base);
+      assert.deepEqual(cleared.upstreamAuth, { mode: 'none', forwardIdentity: false });
+    });
+
     it('upsert updates in place, keeps createdAt and moves updatedAt', async (t) => {
       const { store } = await h.seeded(t);
       const first = await store.servers.upsert(stdio);
@@ -52,6 +80,29 @@ export function accessContract(h: ContractHarness): void {
       assert.equal(second.createdAt.getTime(), first.createdAt.getTime());
       assert.ok(second.updatedAt.getTime() > first.updatedAt.getTime());
       assert.equal((await store.servers.list('acme')).length, 1);
+    });
+
+    it('updateSecrets replaces only the given sealed parts and keeps updatedAt', async (t) => {
+      const { store } = await h.seeded(t);
+      const before = await store.servers.upsert(stdio);
+      await sleep(2);
+      await store.servers.updateSecrets('acme', 'memory', { env: { TOKEN: 'resealed' } });
+      const upstreamAuth = {
+        mode: 'headers' as const,
+        headers: { Authorization: 'pcv1.resealed' },
+        forwardIdentity: false,
+      };
+      await store.servers.updateSecrets('acme', 'memory', { upstreamAuth });
+      await store.servers.updateSecrets('acme', 'memory', {});
+      await store.servers.updateSecrets('acme', 'unknown', { env: {} });
+      assert.deepEqual(await store.servers.find('acme', 'memory'), {
+        ...before,
+        env: { TOKEN: 'resealed' },
+        upstreamAuth,
+      });
+      assert.deepEqual(await store.servers.list(), [
+        { ...before, env: { TOKEN: 'resealed' }, upstreamAuth },
+      ]);
     });
 
     it('list filters by workspace, remove deletes one server', async (t) => {

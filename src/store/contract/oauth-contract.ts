@@ -141,6 +141,26 @@ export function oauthContract(h: ContractHarness): void {
       assert.deepEqual(await store.oauthArtefacts.listByAccount('Grant', 'u3', now), []);
     });
 
+    it('listByModel returns every artefact of one model, expired ones too, by id', async (t) => {
+      const store = await h.open(t);
+      const past = new Date(Date.now() - 1000);
+      await store.oauthArtefacts.upsert('Client', 'b', {
+        payload: { client_id: 'b' },
+        expiresAt: past,
+      });
+      await store.oauthArtefacts.upsert('Client', 'a', { payload: { client_id: 'a' } });
+      await store.oauthArtefacts.upsert('Grant', 'c', { payload: {} });
+      const listed = await store.oauthArtefacts.listByModel('Client');
+      assert.deepEqual(
+        listed.map((artefact) => [artefact.id, artefact.payload.client_id, artefact.expiresAt]),
+        [
+          ['a', 'a', null],
+          ['b', 'b', past],
+        ],
+      );
+      assert.deepEqual(await store.oauthArtefacts.listByModel('Session'), []);
+    });
+
     it('removeExpired removes artefacts expired at `now` and counts them', async (t) => {
       const store = await h.open(t);
       const now = new Date();
@@ -181,6 +201,15 @@ export function oauthContract(h: ContractHarness): void {
       await store.signingKeys.retire('k2', new Date('2027-01-01T00:00:00.000Z'));
       await store.signingKeys.retire('unknown', at);
       assert.deepEqual(await store.signingKeys.list(), [{ ...first, retiredAt: at }, second]);
+    });
+
+    it('reseal replaces the sealed key of one kid only', async (t) => {
+      const store = await h.open(t);
+      const k1 = await store.signingKeys.insert({ kid: 'k1', alg: 'ES256', sealedJwk: 'sealed-1' });
+      const k2 = await store.signingKeys.insert({ kid: 'k2', alg: 'ES256', sealedJwk: 'sealed-2' });
+      await store.signingKeys.reseal('k1', 'resealed-1');
+      await store.signingKeys.reseal('unknown', 'x');
+      assert.deepEqual(await store.signingKeys.list(), [{ ...k1, sealedJwk: 'resealed-1' }, k2]);
     });
 
     it('a duplicate kid is refused and changes nothing', async (t) => {
