@@ -277,6 +277,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
         onCredentialsChanged: reload,
         onGrantRevoked: (grantId) => tokens.forgetGrant(grantId),
         vault,
+        serverStatus: (key) => upstreams.stdioState(key),
       }),
     ],
     isReady: async () => {

@@ -14,6 +14,7 @@ import { createInvitationsRoutes } from './invitations-routes.ts';
 import { createMeRoutes } from './me-routes.ts';
 import { createMembersRoutes } from './members-routes.ts';
 import { OPENAPI_PATH, buildOpenApiDocument } from './openapi.ts';
+import { createServerStatusRoute } from './server-status-route.ts';
 import { createServersRoutes } from './servers-routes.ts';
 import { createUsersRoutes } from './users-routes.ts';
 import { createWorkspacesRoutes } from './workspaces-routes.ts';
@@ -32,6 +33,7 @@ export function adminRoutes(deps: AdminDeps): ApiRoute[] {
     ...createUsersRoutes(deps),
     ...createWorkspacesRoutes(deps),
     ...createServersRoutes(deps),
+    createServerStatusRoute(deps),
     ...createMembersRoutes(deps),
     ...createInvitationsRoutes(deps),
     ...createApiKeysRoutes(deps),

@@ -19,6 +19,7 @@ import { hashPassword } from '../shared/password-hash.ts';
 import { createStore } from '../store/create-store.ts';
 import type { Role, User } from '../store/model.ts';
 import type { Store } from '../store/store.ts';
+import type { AdminDeps } from './admin-deps.ts';
 import { createAdminApi } from './admin-api.ts';
 import { generateApiKey } from './api-keys-routes.ts';
 
@@ -55,7 +56,9 @@ export interface AdminTestApp {
   close(): Promise<void>;
 }
 
-export async function startAdminTestApp(): Promise<AdminTestApp> {
+export async function startAdminTestApp(
+  options: Pick<AdminDeps, 'serverStatus'> = {},
+): Promise<AdminTestApp> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'admin-api-'));
   const store = await createStore({ kind: 'sqlite', file: path.join(dir, 'test.sqlite') });
   await store.migrate();
@@ -138,6 +141,7 @@ export async function startAdminTestApp(): Promise<AdminTestApp> {
         onCredentialsChanged: async () => void changes++,
         onGrantRevoked: (grantId) => void revokedGrants.push(grantId),
         vault,
+        ...options,
       }),
     ],
   });

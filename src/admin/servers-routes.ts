@@ -29,7 +29,7 @@ import { accessWorkspace, mayReach, requireThat } from './workspace-access.ts';
 import type { WorkspaceAccess } from './workspace-access.ts';
 import { workspaceParams } from './workspaces-routes.ts';
 
-const serverParams = z.strictObject({
+export const serverParams = z.strictObject({
   workspaceId: z.string().min(1).max(200),
   serverId: z.string().min(1).max(200),
 });

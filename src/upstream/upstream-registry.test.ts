@@ -60,6 +60,22 @@ describe('upstream registry', () => {
     await registry.closeAll();
   });
 
+  it('gives the process state of stdio servers only, before any process starts too', async () => {
+    const registry = createUpstreamRegistry(createAddressGuard(['127.0.0.0/8']));
+    registry.get(definition());
+    registry.get(
+      definition({ id: 'local', transport: 'stdio', url: null, command: process.execPath }),
+    );
+    assert.equal(registry.stdioState('acme/github'), undefined);
+    assert.equal(registry.stdioState('acme/missing'), undefined);
+    const state = registry.stdioState('acme/local');
+    assert.equal(state?.running, false);
+    assert.equal(state?.pid, undefined);
+    assert.equal(state?.restarts, 0);
+    await registry.closeAll();
+    assert.equal(registry.stdioState('acme/local'), undefined);
+  });
+
   it('refuses an upstream address the SSRF guard does not allow', () => {
     const registry = createUpstreamRegistry(createAddressGuard([]));
     assert.throws(

@@ -12,6 +12,7 @@ import { createLegacySseUpstream } from './legacy-sse.ts';
 import type { AddressGuard } from './ssrf-guard.ts';
 import { createStdioUpstream } from './stdio.ts';
 import type { StdioDeps } from './stdio.ts';
+import type { StdioState } from './stdio-supervisor.ts';
 import type { ProcessLog } from './stdio-process.ts';
 import { createStreamableHttpUpstream } from './streamable-http.ts';
 import type { Upstream } from './upstream.ts';
@@ -20,6 +21,8 @@ export interface UpstreamRegistry {
   get(server: ServerDefinition): Upstream;
   /** The live upstream of `<workspace>/<server>`, if one was created. */
   find(serverKey: string): Upstream | undefined;
+  /** The process state of a stdio server's live upstream; undefined for other transports or none yet (per instance). */
+  stdioState(serverKey: string): StdioState | undefined;
   /** Closes the upstreams of servers no longer defined (stops their processes, ends their pools). */
   retain(servers: readonly ServerDefinition[]): Promise<void>;
   closeAll(): Promise<void>;
@@ -44,7 +47,12 @@ export function createUpstreamRegistry(
   };
   const upstreams = new Map<
     string,
-    { upstream: Upstream; fingerprint: string; definition: ServerDefinition }
+    {
+      upstream: Upstream;
+      fingerprint: string;
+      definition: ServerDefinition;
+      state?: () => StdioState;
+    }
   >();
   return {
     get(server) {
@@ -67,6 +75,7 @@ export function createUpstreamRegistry(
       }
       if (existing) void existing.upstream.close().catch(() => undefined);
       let upstream: Upstream;
+      let state: (() => StdioState) | undefined;
       if (server.transport === 'http' && server.url !== null)
         upstream = createStreamableHttpUpstream(key, server.url, guard, {
           headers: openUpstreamHeaders(options.vault, server),
@@ -76,8 +85,8 @@ export function createUpstreamRegistry(
           log: options.log,
           headers: openUpstreamHeaders(options.vault, server),
         });
-      else if (server.transport === 'stdio' && server.command !== null)
-        upstream = createStdioUpstream(
+      else if (server.transport === 'stdio' && server.command !== null) {
+        const stdio = createStdioUpstream(
           key,
           {
             command: server.command,
@@ -93,15 +102,18 @@ export function createUpstreamRegistry(
             options: options.stdio,
           },
         );
-      else
+        upstream = stdio;
+        state = () => stdio.state();
+      } else
         throw new GatewayError(
           'unsupported_transport',
           `Transport "${server.transport}" is not served by this build yet.`,
         );
-      upstreams.set(key, { upstream, fingerprint, definition: server });
+      upstreams.set(key, { upstream, fingerprint, definition: server, state });
       return upstream;
     },
     find: (serverKey) => upstreams.get(serverKey)?.upstream,
+    stdioState: (serverKey) => upstreams.get(serverKey)?.state?.(),
     async retain(servers) {
       const defined = new Set(servers.map((server) => `${server.workspaceId}/${server.id}`));
       const gone = [...upstreams].filter(([key]) => !defined.has(key));

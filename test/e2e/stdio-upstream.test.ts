@@ -93,6 +93,22 @@ describe('stdio servers through the gateway', () => {
     note();
   });
 
+  it('shows the running process through the admin API: pid, restarts and memory', async () => {
+    const response = await fetch(`${gateway.url}/api/v1/workspaces/acme/servers/fixture/status`, {
+      headers: { authorization: `Bearer ${gateway.apiKey}` },
+    });
+    assert.equal(response.status, 200);
+    const status = (await response.json()) as {
+      transport: string;
+      process: { state: string; pid: number; restarts: number; memory_rss_bytes: number } | null;
+    };
+    assert.equal(status.transport, 'stdio');
+    assert.equal(status.process?.state, 'running');
+    assert.deepEqual(childPids(fixture), [status.process.pid]);
+    assert.equal(status.process.restarts, 0);
+    assert.ok(status.process.memory_rss_bytes > 1_000_000);
+  });
+
   it('gives each of 20 concurrent clients its own answers from the one shared process', async () => {
     const clients = await Promise.all(
       Array.from({ length: 20 }, () => connect(gateway, 'fixture')),
