@@ -16,7 +16,6 @@ import { createFirstRunSetup } from './auth/sign-in/first-run-setup.ts';
 import { sealLegacySecrets } from './auth/upstream-credentials/reseal-secrets.ts';
 import { createVault } from './auth/upstream-credentials/vault.ts';
 import { createIdentityForwarding } from './auth/upstream-credentials/identity-forwarding.ts';
-import { loadSigningKeys } from './auth/server/signing-keys.ts';
 import { createSignIn } from './auth/sign-in/sign-in.ts';
 import { createSignInRoutes } from './auth/sign-in/sign-in-routes.ts';
 import { createSingleSignOn } from './auth/sso/single-sign-on.ts';
@@ -235,13 +234,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     defaultTimeoutMs: config.upstreamTimeoutMs,
     identity: createIdentityForwarding({
       issuer: config.publicUrl,
-      signingKey: (
-        await loadSigningKeys({
-          store,
-          vault,
-          legacySecretKeys: [secretKey, ...config.previousSecretKeys],
-        })
-      ).signing[0]!,
+      signingKey: authorizationServer.activeSigningKey(),
       users: store.users,
     }),
   });

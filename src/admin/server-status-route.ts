@@ -5,14 +5,12 @@
  * instance that served the request.
  */
 import { z } from 'zod';
-import { GatewayError } from '../shared/errors.ts';
 import { processMemoryRssBytes } from '../upstream/process-memory.ts';
 import type { StdioState } from '../upstream/stdio-supervisor.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { defineRoute } from './api-route.ts';
 import type { ApiRoute } from './api-route.ts';
-import { serverParams } from './servers-routes.ts';
-import { accessWorkspace, mayReach, requireThat } from './workspace-access.ts';
+import { findReachableServer, serverParams } from './servers-routes.ts';
 
 export const serverStatusView = z.object({
   transport: z.enum(['http', 'sse', 'stdio']),
@@ -67,11 +65,7 @@ export function createServerStatusRoute(deps: AdminDeps): ApiRoute {
     params: serverParams,
     response: serverStatusView,
     async handle({ caller, params }) {
-      const access = await accessWorkspace(store, caller, params.workspaceId);
-      requireThat(access.actor, 'server.read');
-      const server = await store.servers.find(access.workspace.id, params.serverId);
-      if (server === undefined || !mayReach(access, server.id))
-        throw new GatewayError('server_not_found');
+      const server = await findReachableServer(store, caller, params);
       const state =
         server.transport === 'stdio'
           ? deps.serverStatus?.(`${server.workspaceId}/${server.id}`)

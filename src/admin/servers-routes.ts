@@ -19,9 +19,10 @@ import { sealServerEnv } from '../auth/upstream-credentials/server-env.ts';
 import type { Vault } from '../auth/upstream-credentials/vault.ts';
 import { serverSchemaWith } from '../config/declarative-schema.ts';
 import { GatewayError } from '../shared/errors.ts';
-import type { UpstreamAuth } from '../store/model.ts';
+import type { ServerDefinition, UpstreamAuth } from '../store/model.ts';
 import type { ServerInput, Store } from '../store/store.ts';
 import type { AdminDeps } from './admin-deps.ts';
+import type { ApiCaller } from './authenticate-api-caller.ts';
 import { defineRoute, invalidInput } from './api-route.ts';
 import type { ApiRoute } from './api-route.ts';
 import { serverDetailView, showServerDetail } from './api-views.ts';
@@ -58,6 +59,20 @@ const CONFIG_NOTE =
   ' In a workspace declared in the config file, the next `portcullis apply` (or start with the file) replaces its servers, undoing this change.';
 
 type ServerBody = z.infer<typeof serverBody>;
+
+/** A server of the workspace the caller may reach; unknown and unreachable ones are the same 404. */
+export async function findReachableServer(
+  store: Store,
+  caller: ApiCaller,
+  params: { workspaceId: string; serverId: string },
+): Promise<ServerDefinition> {
+  const access = await accessWorkspace(store, caller, params.workspaceId);
+  requireThat(access.actor, 'server.read');
+  const server = await store.servers.find(access.workspace.id, params.serverId);
+  if (server === undefined || !mayReach(access, server.id))
+    throw new GatewayError('server_not_found');
+  return server;
+}
 
 function sealedAuth(
   server: ServerBody,
@@ -155,12 +170,7 @@ export function createServersRoutes(deps: AdminDeps): ApiRoute[] {
       params: serverParams,
       response: serverDetailView,
       async handle({ caller, params }) {
-        const access = await accessWorkspace(store, caller, params.workspaceId);
-        requireThat(access.actor, 'server.read');
-        const server = await store.servers.find(access.workspace.id, params.serverId);
-        if (server === undefined || !mayReach(access, server.id))
-          throw new GatewayError('server_not_found');
-        return showServerDetail(server, config.publicUrl);
+        return showServerDetail(await findReachableServer(store, caller, params), config.publicUrl);
       },
     }),
     defineRoute({

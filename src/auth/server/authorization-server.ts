@@ -36,6 +36,8 @@ export interface AuthorizationServer {
   readonly interactions: Interactions;
   /** Public JWKs (ES256) that verify the access tokens; the resource server uses them. */
   verificationKeys(): readonly JWK[];
+  /** The private JWK new signatures use (identity forwarding signs with it too). */
+  activeSigningKey(): JWK;
   /** Called with a grant id whenever a grant is revoked/destroyed (consent revoked, code replay, refresh reuse). */
   onGrantRevoked(listener: (grantId: string) => void): void;
   close(): Promise<void>;
@@ -169,6 +171,7 @@ export async function createAuthorizationServer(
     routeModule,
     interactions,
     verificationKeys: () => keys.verification,
+    activeSigningKey: () => keys.signing[0]!,
     onGrantRevoked(listener) {
       listeners.add(listener);
     },
