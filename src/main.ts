@@ -11,10 +11,14 @@ import type { ResourceServerDeps } from './auth/resource/authenticate.ts';
 import { createMemberAccess } from './auth/resource/member-access.ts';
 import { protectedResourceRoutes } from './auth/resource/protected-resource.ts';
 import { createAdminApi } from './admin/admin-api.ts';
+import { createAuditLog } from './audit/audit-log.ts';
 import { createAuthorizationServer } from './auth/server/authorization-server.ts';
 import { createFirstRunSetup } from './auth/sign-in/first-run-setup.ts';
 import { sealLegacySecrets } from './auth/upstream-credentials/reseal-secrets.ts';
 import { createVault } from './auth/upstream-credentials/vault.ts';
+import { createConnections } from './auth/upstream-credentials/connections.ts';
+import { createUpstreamClientMetadataRoute } from './auth/upstream-oauth/client-metadata-route.ts';
+import { createUpstreamOAuthClient } from './auth/upstream-oauth/upstream-oauth-client.ts';
 import { createIdentityForwarding } from './auth/upstream-credentials/identity-forwarding.ts';
 import { createSignIn } from './auth/sign-in/sign-in.ts';
 import { createSignInRoutes } from './auth/sign-in/sign-in-routes.ts';
@@ -38,9 +42,26 @@ import type { UpstreamSession } from './session/upstream-sessions.ts';
 import { createStore } from './store/create-store.ts';
 import { storeOptionsFromConfig } from './store/store-options.ts';
 import { createRecordWriter } from './telemetry/record-writer.ts';
+import { createCaptureInterceptors } from './telemetry/capture-interceptor.ts';
+import { skipUncapturedServers } from './telemetry/capture-filter.ts';
+import { createRecordRetention } from './telemetry/record-retention.ts';
+import { createRedactor } from './telemetry/redaction.ts';
+import type { RequestRecord } from './telemetry/request-record.ts';
+import { createMetrics } from './telemetry/metrics.ts';
+import { metricsRoute } from './telemetry/metrics-route.ts';
+import { stdioSource } from './telemetry/metrics-sources.ts';
+import { createOtlpTracing } from './telemetry/otlp-tracing.ts';
 import { createEraCache } from './upstream/era-cache.ts';
 import { createAddressGuard } from './upstream/ssrf-guard.ts';
 import { createUpstreamRegistry } from './upstream/upstream-registry.ts';
+import { createMemoryUsageCounters } from './policy/usage-limits-counters.ts';
+import { createUsageLimits } from './policy/usage-limits.ts';
+import { createConfirmation } from './policy/confirmation.ts';
+import { createSecurityInterceptors } from './policy/security-interceptors.ts';
+import { createToolCatalogue } from './policy/security-tool-catalogue.ts';
+import { createPolicyNotices } from './policy/policy-notices.ts';
+import { createPolicySource } from './policy/policy-source.ts';
+import { createMemberEnvReader } from './auth/upstream-credentials/member-secrets.ts';
 
 export interface Gateway {
   /** Base URL the gateway listens on (the public URL may differ behind a proxy). */
@@ -163,20 +184,71 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     currentUserId: (req) => signIn.currentUserId(req),
   });
   const setup = await createFirstRunSetup(store);
+  const audit = createAuditLog({ store });
   const sso = createSingleSignOn({ config, store, signIn, logger, secretKey });
+  const upstreamOAuthClient = createUpstreamOAuthClient({
+    publicUrl: config.publicUrl,
+    allowPrivate: config.upstreamAllowPrivate,
+  });
+  const connections = createConnections({
+    store,
+    vault,
+    oauthClient: upstreamOAuthClient,
+    publicUrl: config.publicUrl,
+    signIn,
+    interactions: authorizationServer.interactions,
+    logger,
+  });
 
   const records = createRecordWriter({ store, queueSize: config.recordQueueSize, logger });
-  const recordSink = config.records ? records : { write: () => undefined };
+  const unobservedSink = config.records
+    ? skipUncapturedServers(records, (ws, srv) => routes.server(ws, srv))
+    : { write: () => undefined };
+  const retention = createRecordRetention({
+    store,
+    retentionDays: config.recordRetentionDays,
+    logger,
+  });
+  retention.start();
+  const capture = createCaptureInterceptors(
+    createRedactor({ maxBytes: config.recordCaptureMaxBytes, secretKeys: config.redactKeys }),
+  );
+  // Metrics come from the finished records, written or not.
+  const metrics = createMetrics();
+  const recordSink = {
+    write: (record: RequestRecord) => {
+      metrics.observe(record);
+      unobservedSink.write(record);
+    },
+  };
+  const otlp = createOtlpTracing({
+    endpoint: config.otlpEndpoint,
+    headers: config.otlpHeaders,
+    logger,
+  });
+  if (config.metricsToken === undefined)
+    logger.warn(
+      '/metrics is open to anyone who reaches the listener (PORTCULLIS_METRICS_TOKEN is unset)',
+    );
   const upstreams = createUpstreamRegistry(guard, {
     log: logger,
     baseEnv: { PATH: env.PATH, HOME: env.HOME },
     vault,
+    memberEnv: createMemberEnvReader(store, vault),
     stdio: {
       idleMs: config.stdioIdleTtlSeconds * 1000,
       maxProcesses: config.stdioMaxProcesses,
     },
   });
   upstreamsRef.retain = () => upstreams.retain(routes.servers());
+  metrics.watch({
+    records: () => records.stats(),
+    ...(otlp === undefined ? {} : { spans: () => otlp.exporter.stats() }),
+    stdio: stdioSource(
+      () => routes.servers(),
+      (key) => upstreams.stdioState(key),
+    ),
+  });
   const pendingClientRequests = createPendingClientRequests(config.clientRequestTimeoutMs);
   const streamHub = createStreamHub();
   const endUpstreamSession = (key: string, session: UpstreamSession): Promise<void> => {
@@ -215,6 +287,27 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     tokens,
     members,
   };
+  // Capabilities first after capture: later interceptors see upstream tool names and only what a member may use.
+  const policies = createPolicySource({
+    store,
+    members,
+    notices: createPolicyNotices(),
+    log: logger,
+  });
+  // Clients watching a server hear of a policy changed on another instance within a second.
+  const policyRefresh = setInterval(() => void policies.refresh(), 1000);
+  policyRefresh.unref();
+
+  const security = createSecurityInterceptors({
+    policyOf: (server) => policies.current(server),
+    members,
+    catalogue: createToolCatalogue(),
+    storedTool: async (server, name) =>
+      (await store.toolPins.find(server.workspaceId, server.id, name))?.seenDefinition,
+    confirmation: createConfirmation({ box: createSealedBox(secretKey) }),
+  });
+  // Usage limits last: only requests that would reach the upstream are counted.
+  const usageLimits = createUsageLimits({ store, counters: createMemoryUsageCounters() });
   const mcpHandler = createMcpEndpoint({
     sessions: createLegacySessions(
       createSealedBox(secretKey),
@@ -231,12 +324,16 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     resourceServer,
     upstreams,
     records: recordSink,
+    // Capture first: it records arguments as sent and every answer, refusals included.
+    interceptors: [...(config.records ? [capture] : []), policies, security, usageLimits],
+    ...(otlp === undefined ? {} : { tracing: otlp.tracing }),
     defaultTimeoutMs: config.upstreamTimeoutMs,
     identity: createIdentityForwarding({
       issuer: config.publicUrl,
       signingKey: authorizationServer.activeSigningKey(),
       users: store.users,
     }),
+    upstreamOAuth: connections.credentials,
   });
 
   let closing = false;
@@ -250,17 +347,22 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     onMcpRejection: (request, error, params) =>
       recordRejection({ routes, records: recordSink }, request, error, params),
     routeModules: [
+      metricsRoute({ metrics, token: config.metricsToken }),
       authorizationServer.routeModule,
       protectedResourceRoutes(config.publicUrl),
       createSignInRoutes({
         config,
-        store,
+        // Setup and accepted invitations create users and members: audited (actor `system`).
+        store: audit.watch(store),
         signIn,
         interactions: authorizationServer.interactions,
         logger,
         setup,
         sso,
+        upstreamConsent: connections.consent,
       }),
+      connections.routeModule,
+      createUpstreamClientMetadataRoute({ publicUrl: config.publicUrl }),
       ...(sso === undefined ? [] : [sso.routeModule]),
       createAdminApi({
         config,
@@ -269,8 +371,15 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
         logger,
         onCredentialsChanged: reload,
         onGrantRevoked: (grantId) => tokens.forgetGrant(grantId),
+        policies,
         vault,
+        connections,
+        audit,
         serverStatus: (key) => upstreams.stdioState(key),
+        memberProcesses: {
+          states: (key) => upstreams.memberStates(key),
+          restart: (key, userId) => upstreams.restartMember(key, userId),
+        },
       }),
     ],
     isReady: async () => {
@@ -301,6 +410,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     clearTimeout(force);
     clearInterval(idle);
     clearInterval(sweeper);
+    clearInterval(policyRefresh);
     pendingClientRequests.clear();
     // Upstream sessions this instance opened end with it.
     await Promise.allSettled(
@@ -308,7 +418,10 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     );
     await upstreams.closeAll();
     await authorizationServer.close();
+    await upstreamOAuthClient.close();
+    await retention.stop();
     await records.close();
+    await otlp?.exporter.close();
     await store.close();
   }
 

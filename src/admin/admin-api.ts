@@ -8,14 +8,21 @@ import type { AdminDeps } from './admin-deps.ts';
 import { registerApiRoutes } from './api-route.ts';
 import type { ApiRoute } from './api-route.ts';
 import { createApiKeysRoutes } from './api-keys-routes.ts';
+import { createConnectionsRoutes } from './connections-routes.ts';
+import { createAnalyticsRoutes } from './analytics-routes.ts';
+import { createRecordsRoutes } from './records-routes.ts';
+import { createAuditRoutes } from './audit-routes.ts';
 import { createApiCallerAuthenticator } from './authenticate-api-caller.ts';
 import { createAuthorizedAppsRoutes } from './authorized-apps-routes.ts';
 import { createInvitationsRoutes } from './invitations-routes.ts';
 import { createMeRoutes } from './me-routes.ts';
+import { createMemberSecretsRoutes } from './member-secrets-routes.ts';
 import { createMembersRoutes } from './members-routes.ts';
 import { OPENAPI_PATH, buildOpenApiDocument } from './openapi.ts';
 import { createServerStatusRoute } from './server-status-route.ts';
 import { createServersRoutes } from './servers-routes.ts';
+import { createUsageLimitsRoutes } from './usage-limits-routes.ts';
+import { createPolicyRoutes } from './policy-routes.ts';
 import { createUsersRoutes } from './users-routes.ts';
 import { createWorkspacesRoutes } from './workspaces-routes.ts';
 
@@ -34,14 +41,22 @@ export function adminRoutes(deps: AdminDeps): ApiRoute[] {
     ...createWorkspacesRoutes(deps),
     ...createServersRoutes(deps),
     createServerStatusRoute(deps),
+    ...createMemberSecretsRoutes(deps),
     ...createMembersRoutes(deps),
     ...createInvitationsRoutes(deps),
     ...createApiKeysRoutes(deps),
+    ...createRecordsRoutes(deps),
+    ...createAnalyticsRoutes(deps),
+    ...createAuditRoutes(deps),
+    ...createUsageLimitsRoutes(deps),
+    ...createPolicyRoutes(deps),
+    ...createConnectionsRoutes(deps),
   ];
 }
 
 export function createAdminApi(deps: AdminDeps): RouteModule {
-  const routes = adminRoutes(deps);
+  // Every administrative write of the routes is recorded (src/audit).
+  const routes = adminRoutes({ ...deps, store: deps.audit.watch(deps.store) });
   const authenticate = createApiCallerAuthenticator(deps);
   let document: string | undefined;
   return (app) => {
@@ -54,6 +69,6 @@ export function createAdminApi(deps: AdminDeps): RouteModule {
       );
       return reply.type('application/json').send(document);
     });
-    registerApiRoutes(app, routes, authenticate);
+    registerApiRoutes(app, routes, authenticate, deps.audit);
   };
 }

@@ -1,14 +1,23 @@
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config/runtime-config.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Connections } from '../auth/upstream-credentials/connections.ts';
 import type { Vault } from '../auth/upstream-credentials/vault.ts';
 import type { Store } from '../store/store.ts';
 import type { StdioState } from '../upstream/stdio-supervisor.ts';
+import type { MemberProcessState } from '../upstream/upstream-registry.ts';
 import type { SessionLookup } from './authenticate-api-caller.ts';
 
 /** What the admin API needs from the composition root. */
 export interface AdminDeps {
   readonly config: Pick<RuntimeConfig, 'publicUrl' | 'upstreamTimeoutMs'>;
   readonly store: Store;
+  /**
+   * The audit log. The routes get `store` already watched by it (admin-api.ts):
+   * writes of audited verbs are recorded with the caller as actor. Record other
+   * changes with `audit.record(…, tx)`.
+   */
+  readonly audit: AuditLog;
   readonly signIn: SessionLookup;
   readonly logger: Logger;
   /** Re-reads API keys and member access wherever credentials are checked (the gateway's reload). */
@@ -18,6 +27,22 @@ export interface AdminDeps {
   readonly now?: () => Date;
   /** This instance's process state of a stdio server (`<workspace>/<server>`), if its upstream exists here. */
   readonly serverStatus?: (serverKey: string) => StdioState | undefined;
+  /** This instance's per-member processes of servers with member secrets (`<workspace>/<server>`). */
+  readonly memberProcesses?: {
+    states(serverKey: string): MemberProcessState[];
+    /** Stops one member's process so their next call starts one with their current secrets. */
+    restart(serverKey: string, userId: string): Promise<void>;
+  };
+  /** Told about each policy change made here (src/policy/policy-source.ts): applies it and tells clients. */
+  readonly policies?: {
+    changed(
+      workspaceId: string,
+      serverId: string,
+      kinds?: readonly ('tools' | 'resources' | 'prompts')[],
+    ): void;
+  };
+  /** Upstream OAuth connections (connect, disconnect, status); absent: no connection routes. */
+  readonly connections?: Pick<Connections, 'flow' | 'context'>;
   /** Seals upstream header values sent with server definitions (`upstream_auth`). */
   /** Seals secrets written through the API (server environments, header values). */
   readonly vault: Vault;

@@ -21,6 +21,7 @@ import type { Role, User } from '../store/model.ts';
 import type { Store } from '../store/store.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { createAdminApi } from './admin-api.ts';
+import { createAuditLog } from '../audit/audit-log.ts';
 import { generateApiKey } from './api-keys-routes.ts';
 
 export const PUBLIC_URL = 'https://gateway.example.com';
@@ -57,7 +58,7 @@ export interface AdminTestApp {
 }
 
 export async function startAdminTestApp(
-  options: Pick<AdminDeps, 'serverStatus'> = {},
+  options: Pick<AdminDeps, 'serverStatus' | 'memberProcesses'> = {},
 ): Promise<AdminTestApp> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'admin-api-'));
   const store = await createStore({ kind: 'sqlite', file: path.join(dir, 'test.sqlite') });
@@ -141,6 +142,7 @@ export async function startAdminTestApp(
         onCredentialsChanged: async () => void changes++,
         onGrantRevoked: (grantId) => void revokedGrants.push(grantId),
         vault,
+        audit: createAuditLog({ store }),
         ...options,
       }),
     ],

@@ -6,8 +6,12 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { callerActor } from '../audit/audit-context.ts';
+import type { AuditContext } from '../audit/audit-context.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { ApiCaller } from './authenticate-api-caller.ts';
+import { StreamedBody } from './streamed-body.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -95,10 +99,31 @@ function jsonBody(request: FastifyRequest): unknown {
   }
 }
 
+/** Who acts in a request that may change something: the audit log records it with each change. */
+function auditContext(caller: ApiCaller, request: FastifyRequest, params: unknown): AuditContext {
+  const workspaceId = (params as { workspaceId?: unknown } | undefined)?.workspaceId;
+  return {
+    actor: callerActor(caller),
+    source: 'api',
+    requestId: request.id,
+    workspaceId:
+      typeof workspaceId === 'string'
+        ? workspaceId
+        : caller.via === 'api_key'
+          ? caller.apiKey.workspaceId
+          : null,
+  };
+}
+
+/**
+ * `audit`: handlers of unsafe methods run as their caller (`actingAs`), so
+ * every change they write through the audited store names who made it.
+ */
 export function registerApiRoutes(
   app: FastifyInstance,
   routes: readonly ApiRoute[],
   authenticate: (request: FastifyRequest) => Promise<ApiCaller>,
+  audit?: AuditLog,
 ): void {
   for (const route of routes) {
     app.route({
@@ -109,8 +134,20 @@ export function registerApiRoutes(
         const params = parsePart(route.params, request.params, 'params');
         const query = parsePart(route.query, request.query, 'query');
         const body = parsePart(route.body, jsonBody(request), 'body');
-        const result = await route.handle({ caller, params, query, body, request });
+        const input = { caller, params, query, body, request };
+        const result =
+          audit === undefined || route.method === 'GET'
+            ? await route.handle(input)
+            : await audit.actingAs(auditContext(caller, request, params), () =>
+                route.handle(input),
+              );
         reply.header('cache-control', 'no-store');
+        if (result instanceof StreamedBody)
+          return reply
+            .code(200)
+            .type(result.contentType)
+            .header('content-disposition', `attachment; filename="${result.fileName}"`)
+            .send(result.stream);
         if (route.status === 204) return reply.code(204).send();
         return reply.code(route.status ?? 200).send(result);
       },

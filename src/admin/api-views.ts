@@ -3,6 +3,7 @@
  * OpenAPI document) and the functions that build them. Hashes, passwords and
  * server environments never appear here.
  */
+import { CAPTURE_MODES, DEFAULT_CAPTURE } from '../telemetry/capture-settings.ts';
 import { z } from 'zod';
 import type {
   ApiKey,
@@ -65,12 +66,29 @@ export const serverDetailView = serverView.extend({
     .describe(
       "Names of a stdio server's environment variables. Values are never shown: a config file's `value_env` references are stored resolved.",
     ),
+  member_env: z
+    .record(z.string(), z.object({ member_secret: z.string(), description: z.string().nullable() }))
+    .optional()
+    .describe(
+      "A stdio server's variables whose value is each member's own secret (one process per member); absent when none.",
+    ),
   timeout_ms: z.number().int(),
+  capture: z.object({ mode: z.enum(CAPTURE_MODES), masks: z.array(z.string()) }),
   upstream_auth: z
     .object({
-      mode: z.enum(['none', 'headers']),
+      mode: z.enum(['none', 'headers', 'oauth']),
       header_names: z.array(z.string()),
       forward_identity: z.boolean(),
+      oauth: z
+        .object({
+          grant: z.enum(['per_user', 'shared', 'client_credentials']),
+          client_id: z.string().nullable(),
+          has_client_secret: z.boolean(),
+          scopes: z.array(z.string()),
+          omit_resource: z.boolean(),
+          authorize_params: z.record(z.string(), z.string()),
+        })
+        .optional(),
     })
     .describe(
       'How the gateway authenticates to the upstream. Header values are never shown: they are stored sealed.',
@@ -152,7 +170,21 @@ export function showServerDetail(
     args: [...server.args],
     cwd: server.cwd,
     env_names: Object.keys(server.env).sort(),
+    ...(server.memberEnv === undefined
+      ? {}
+      : {
+          member_env: Object.fromEntries(
+            Object.entries(server.memberEnv).map(([name, entry]) => [
+              name,
+              { member_secret: entry.secret, description: entry.description },
+            ]),
+          ),
+        }),
     timeout_ms: server.timeoutMs,
+    capture: {
+      mode: (server.capture ?? DEFAULT_CAPTURE).mode,
+      masks: [...(server.capture ?? DEFAULT_CAPTURE).masks],
+    },
     upstream_auth: {
       mode: server.upstreamAuth.mode,
       header_names:
@@ -160,6 +192,18 @@ export function showServerDetail(
           ? Object.keys(server.upstreamAuth.headers).sort()
           : [],
       forward_identity: server.upstreamAuth.forwardIdentity,
+      ...(server.upstreamAuth.mode === 'oauth'
+        ? {
+            oauth: {
+              grant: server.upstreamAuth.oauth.grant,
+              client_id: server.upstreamAuth.oauth.clientId,
+              has_client_secret: server.upstreamAuth.oauth.clientSecret !== null,
+              scopes: [...server.upstreamAuth.oauth.scopes],
+              omit_resource: server.upstreamAuth.oauth.omitResource,
+              authorize_params: { ...server.upstreamAuth.oauth.authorizeParams },
+            },
+          }
+        : {}),
     },
   };
 }

@@ -41,6 +41,8 @@ const table: Row[] = [
   ['invitation.manage', role('owner'), owners],
   ['api_key.manage', { isOwn: true }, everyone],
   ['api_key.manage', { isOwn: false }, managers],
+  ['record.read', { isOwn: true }, everyone],
+  ['record.read', { isOwn: false }, managers],
 ];
 
 describe('can', () => {

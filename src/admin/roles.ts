@@ -36,7 +36,13 @@ export type Action =
   /** Target: whether the key belongs to the actor. */
   | 'api_key.manage'
   /** Members' OAuth grants reaching the workspace's servers. */
-  | 'authorized_app.list';
+  | 'authorized_app.list'
+  /**
+   * Request records and analytics. Target: whether the records are the
+   * actor's own (every role reads its own; admins and owners read everyone's,
+   * arguments and results included, so members never see each other's calls).
+   */
+  | 'record.read';
 
 export interface Actor {
   readonly isInstanceAdmin: boolean;
@@ -87,6 +93,8 @@ export function can(actor: Actor, action: Action, target: Target = {}): boolean 
     case 'invitation.manage':
       return mayTouchRole(actor, target.role);
     case 'api_key.manage':
+      return target.isOwn === true ? atLeast(actor, 'viewer') : atLeast(actor, 'admin');
+    case 'record.read':
       return target.isOwn === true ? atLeast(actor, 'viewer') : atLeast(actor, 'admin');
   }
 }

@@ -163,6 +163,7 @@ describe('servers routes', () => {
       cwd: null,
       env_names: ['TOKEN'],
       timeout_ms: 1000,
+      capture: { mode: 'metadata', masks: [] },
       upstream_auth: { mode: 'none', header_names: [], forward_identity: false },
     });
     assert.doesNotMatch(JSON.stringify(shown.json()), /secret-value/);

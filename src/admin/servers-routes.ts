@@ -15,6 +15,7 @@ import {
   sealUpstreamAuth,
 } from '../auth/upstream-credentials/upstream-auth-secrets.ts';
 import { apiUpstreamAuthSchema } from '../auth/upstream-credentials/upstream-auth-schema.ts';
+import { memberEnvOf } from '../auth/upstream-credentials/member-secrets.ts';
 import { sealServerEnv } from '../auth/upstream-credentials/server-env.ts';
 import type { Vault } from '../auth/upstream-credentials/vault.ts';
 import { serverSchemaWith } from '../config/declarative-schema.ts';
@@ -45,7 +46,7 @@ export const serverParams = z.strictObject({
 const serverBody = serverSchemaWith(apiUpstreamAuthSchema)
   .superRefine((server, ctx) => {
     for (const [name, entry] of Object.entries(server.env))
-      if (typeof entry !== 'string')
+      if (typeof entry !== 'string' && 'value_env' in entry)
         ctx.addIssue({
           code: 'custom',
           path: ['env', name],
@@ -108,6 +109,8 @@ function toInput(
     env,
     timeoutMs: server.timeout_ms ?? defaultTimeoutMs,
     ...(upstreamAuth === undefined ? {} : { upstreamAuth }),
+    memberEnv: memberEnvOf(server.env),
+    ...(server.capture === undefined ? {} : { capture: server.capture }),
   };
 }
 

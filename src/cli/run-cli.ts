@@ -5,6 +5,7 @@
 import { ConfigError } from '../config/runtime-config.ts';
 import { isStoreError } from '../store/store-error.ts';
 import { applyCommand } from './apply-command.ts';
+import { auditCommand } from './audit-command.ts';
 import type { CliCommand, CliIo } from './cli-command.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli-command.ts';
 import { migrateCommand } from './migrate-command.ts';
@@ -18,6 +19,7 @@ const commands: readonly CliCommand[] = [
   migrateCommand,
   rotateKeyCommand,
   validateConfigCommand,
+  auditCommand,
 ];
 
 const mainHelp = `Usage: portcullis <command> [options]

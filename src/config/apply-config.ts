@@ -17,8 +17,11 @@
  * (src/auth/upstream-credentials/server-env.ts); an unchanged server keeps
  * its stored ciphertexts, so its process is not restarted.
  */
+import { DEFAULT_CAPTURE } from '../telemetry/capture-settings.ts';
+import { memberEnvOf } from '../auth/upstream-credentials/member-secrets.ts';
 import { sealServerEnv, tryOpenServerEnv } from '../auth/upstream-credentials/server-env.ts';
 import type { Vault } from '../auth/upstream-credentials/vault.ts';
+import { createAuditLog } from '../audit/audit-log.ts';
 import { apiKeyPrefix, hashApiKey } from '../shared/api-key-hash.ts';
 import { hashPassword as defaultHashPassword } from '../shared/password-hash.ts';
 import type { ServerDefinition, User } from '../store/model.ts';
@@ -26,6 +29,8 @@ import type { Store } from '../store/store.ts';
 import { createDeclaredUpstreamAuth } from '../auth/upstream-credentials/upstream-auth-secrets.ts';
 import { emptyApplySummary } from './apply-summary.ts';
 import type { ApplySummary } from './apply-summary.ts';
+import { applyDeclaredLimits } from '../policy/usage-limits-config.ts';
+import { applyDeclaredPolicies } from '../policy/server-policy-config.ts';
 import { ConfigFileError } from './config-issue.ts';
 import type { ConfigIssue } from './config-issue.ts';
 import type { DeclarativeConfig, DeclarativeServer } from './declarative-schema.ts';
@@ -147,12 +152,24 @@ function serverInput(
     env: ctx.secrets.serverEnv.get(serverEnvKey(workspaceIndex, serverIndex)) ?? {},
     timeoutMs: server.timeout_ms ?? ctx.options.defaultTimeoutMs,
     upstreamAuth: ctx.upstreamAuth(workspaceIndex, serverIndex, current?.upstreamAuth),
+    memberEnv: memberEnvOf(server.env),
+    capture: server.capture ?? DEFAULT_CAPTURE,
   };
 }
 
 type ComparableServer = Pick<
   ServerDefinition,
-  'name' | 'transport' | 'url' | 'command' | 'args' | 'cwd' | 'env' | 'timeoutMs' | 'upstreamAuth'
+  | 'name'
+  | 'transport'
+  | 'url'
+  | 'command'
+  | 'args'
+  | 'cwd'
+  | 'env'
+  | 'timeoutMs'
+  | 'upstreamAuth'
+  | 'memberEnv'
+  | 'capture'
 >;
 const serverShape = (s: ComparableServer) =>
   canonical([
@@ -165,6 +182,8 @@ const serverShape = (s: ComparableServer) =>
     s.env,
     s.timeoutMs,
     s.upstreamAuth,
+    s.memberEnv ?? null,
+    s.capture ?? DEFAULT_CAPTURE,
   ]);
 
 async function applyWorkspaceServers(ctx: Context, workspaceIndex: number): Promise<void> {
@@ -263,7 +282,14 @@ export async function applyConfig(
   };
   const secrets = resolveConfigSecrets(config, env, resolved.source);
   const upstreamAuth = createDeclaredUpstreamAuth(config, env, options.vault, resolved.source);
-  return store.transaction(async (tx) => {
+  // Every change the file makes is recorded, the file as actor (src/audit).
+  const audit = createAuditLog({ store, now: resolved.now });
+  const byFile = {
+    actor: { kind: 'config', id: resolved.source, email: null },
+    source: 'config',
+  } as const;
+  return store.transaction(async (unwatched) => {
+    const tx = audit.watch(unwatched, byFile);
     const ctx: Context = {
       tx,
       config,
@@ -285,6 +311,35 @@ export async function applyConfig(
       await applyWorkspaceServers(ctx, index);
     }
     const issues: ConfigIssue[] = [];
+    for (const [index, workspace] of config.workspaces.entries())
+      issues.push(
+        ...(await applyDeclaredLimits(tx, {
+          workspaceId: workspace.id,
+          path: `workspaces.${index}.limits`,
+          rules: workspace.limits,
+          serverIds: new Set(workspace.servers.map((server) => server.id)),
+        })),
+      );
+    for (const [index, workspace] of config.workspaces.entries())
+      issues.push(
+        ...(
+          await applyDeclaredPolicies(
+            tx,
+            workspace.id,
+            workspace.servers.flatMap((server, serverIndex) =>
+              server.policy === undefined
+                ? []
+                : [
+                    {
+                      serverId: server.id,
+                      path: `workspaces.${index}.servers.${serverIndex}.policy`,
+                      policy: server.policy,
+                    },
+                  ],
+            ),
+          )
+        ).issues,
+      );
     await applyApiKeys(ctx, issues);
     // Thrown inside the transaction: nothing of this run is kept.
     if (issues.length > 0) throw new ConfigFileError(resolved.source, issues);

@@ -104,12 +104,18 @@ describe('declarative config schema: upstream_auth', () => {
     );
   });
 
-  it('refuses the upstream OAuth modes as not supported yet', () => {
-    for (const mode of ['oauth_user', 'oauth_shared', 'client_credentials'])
+  it('refuses the earlier upstream OAuth mode names, naming their new spelling', () => {
+    for (const [mode, grant] of [
+      ['oauth_user', 'per_user'],
+      ['oauth_shared', 'shared'],
+      ['client_credentials', 'client_credentials'],
+    ])
       assert.deepEqual(issuesOf(http({ mode })), [
-        `${at}.mode: upstream auth mode "${mode}" is not supported yet; use none or headers`,
+        `${at}.mode: upstream auth mode "${mode}" is now spelled mode: oauth with grant: ${grant}`,
       ]);
-    assert.equal(issuesOf(http({ mode: 'basic' })).length, 1);
+    assert.deepEqual(issuesOf(http({ mode: 'basic' })), [
+      `${at}.mode: must be one of none, headers, oauth`,
+    ]);
   });
 
   it('refuses inline header values, naming value_env', () => {

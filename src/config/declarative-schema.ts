@@ -4,7 +4,10 @@
  */
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { captureSettingsSchema } from '../telemetry/capture-settings.ts';
 import { configUpstreamAuthSchema } from '../auth/upstream-credentials/upstream-auth-schema.ts';
+import { workspaceLimitsSchema } from '../policy/usage-limits-schema.ts';
+import { serverPolicySchema } from '../policy/server-policy-schema.ts';
 
 const slug = z
   .string()
@@ -40,8 +43,33 @@ export const memberSchema = z.strictObject({
     .describe('Servers of the workspace the member may reach; default every server.'),
 });
 
-/** A stdio env entry: a literal non-secret value, or a reference to the gateway's environment. */
-const envEntry = z.union([z.string(), z.strictObject({ value_env: envName })]);
+/** The name members set their own value under (`PUT …/servers/:id/member-secrets`). */
+export const memberSecretName = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,63}$/,
+    'must be 1–64 letters, digits or "_", starting with a letter or "_"',
+  );
+
+/**
+ * A stdio env entry: a literal non-secret value, a reference to the gateway's
+ * environment, or each member's own secret (the server then runs one process per member).
+ */
+const envEntry = z.union([
+  z.string(),
+  z.strictObject({ value_env: envName }),
+  z.strictObject({
+    member_secret: memberSecretName.describe(
+      'Each member sets their own value under this name; the server runs one process per member.',
+    ),
+    description: z
+      .string()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe('What members should put there (shown to them).'),
+  }),
+]);
 
 /**
  * A server entry, around how its `upstream_auth` header values are given:
@@ -68,8 +96,16 @@ export function serverSchemaWith<A extends { mode: string; forward_identity: boo
       upstream_auth: upstreamAuth
         .optional()
         .describe('How the gateway authenticates to an http or sse upstream; none by default.'),
+      capture: captureSettingsSchema.optional(),
     })
     .superRefine((server, ctx) => {
+      // The legacy SSE transport holds one long-lived connection: no per-call Authorization.
+      if (server.transport === 'sse' && server.upstream_auth?.mode === 'oauth')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['upstream_auth', 'mode'],
+          message: 'oauth needs transport http (streamable HTTP); sse cannot carry per-call tokens',
+        });
       if (server.transport === 'stdio') {
         const auth = server.upstream_auth;
         if (auth !== undefined && (auth.mode !== 'none' || auth.forward_identity))
@@ -92,6 +128,13 @@ export function serverSchemaWith<A extends { mode: string; forward_identity: boo
             message: 'is not allowed for transport stdio',
           });
       } else {
+        for (const [name, entry] of Object.entries(server.env))
+          if (typeof entry === 'object' && 'member_secret' in entry)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['env', name],
+              message: 'member_secret is only allowed for transport stdio',
+            });
         if (server.url === undefined)
           ctx.addIssue({
             code: 'custom',
@@ -109,13 +152,21 @@ export function serverSchemaWith<A extends { mode: string; forward_identity: boo
     });
 }
 
-export const serverSchema = serverSchemaWith(configUpstreamAuthSchema);
+export const serverSchema = serverSchemaWith(configUpstreamAuthSchema).extend({
+  policy: serverPolicySchema
+    .optional()
+    .describe(
+      "The server's policy document (src/policy/server-policy-schema.ts); member overrides name members by email. Absent: the stored policy (API changes) is kept.",
+    ),
+});
 
 export const workspaceSchema = z.strictObject({
   id: slug,
   name: z.string().min(1),
   members: z.array(memberSchema).default([]),
   servers: z.array(serverSchema).default([]),
+  /** Usage limits of the workspace (src/policy/usage-limits-schema.ts); exactly these rules. */
+  limits: workspaceLimitsSchema,
 });
 
 export const apiKeySchema = z.strictObject({

@@ -73,7 +73,7 @@ export function resolveConfigSecrets(
       const resolved: Record<string, string> = {};
       for (const [name, entry] of Object.entries(server.env)) {
         if (typeof entry === 'string') resolved[name] = entry;
-        else {
+        else if ('value_env' in entry) {
           const path = `workspaces.${wi}.servers.${si}.env.${name}.value_env`;
           const value = read(path, entry.value_env);
           if (value !== undefined) resolved[name] = value;

@@ -199,6 +199,70 @@ export const runtimeConfigSchema = z.object({
     .describe(
       'Bound of the request record queue; overflow is dropped with a counter and a warning.',
     ),
+  PORTCULLIS_RECORD_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(30)
+    .describe(
+      'Request records older than this many days are deleted by a periodic cleanup; 0 keeps them forever.',
+    ),
+  PORTCULLIS_RECORD_CAPTURE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .max(1_048_576)
+    .default(16_384)
+    .describe(
+      'Largest captured arguments or result kept in a record (capture mode full); longer ones are truncated.',
+    ),
+  PORTCULLIS_REDACT_KEYS: csv
+    .optional()
+    .describe(
+      'Comma-separated key patterns whose values are masked in captured bodies, replacing the defaults (password, secret, token, apikey, authorization, cookie, credential, privatekey, accesskey, sessionid, signature, …); case, `_` and `-` are ignored.',
+    ),
+  PORTCULLIS_METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'Bearer token required to scrape /metrics (`Authorization: Bearer <token>`). Unset: /metrics is open to anyone who reaches the listener.',
+    ),
+  PORTCULLIS_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      'Base URL of an OpenTelemetry collector (OTLP/HTTP, JSON encoding); spans are posted to <endpoint>/v1/traces. Unset: tracing is off and costs nothing.',
+    ),
+  PORTCULLIS_OTLP_HEADERS: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const headers: Record<string, string> = {};
+      for (const entry of (value ?? '').split(',')) {
+        if (entry.trim() === '') continue;
+        const at = entry.indexOf('=');
+        const name = entry.slice(0, Math.max(at, 0)).trim().toLowerCase();
+        let decoded: string | undefined;
+        try {
+          decoded = decodeURIComponent(entry.slice(at + 1).trim());
+        } catch {
+          decoded = undefined;
+        }
+        if (at <= 0 || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || decoded === undefined) {
+          context.addIssue({
+            code: 'custom',
+            message: 'must be comma-separated name=value pairs (values URL-encoded)',
+          });
+          return z.NEVER;
+        }
+        headers[name] = decoded;
+      }
+      return headers;
+    })
+    .describe(
+      'Headers sent with every OTLP export, as comma-separated name=value pairs with URL-encoded values (the OTEL_EXPORTER_OTLP_HEADERS format), e.g. an API key of a hosted collector.',
+    ),
 });
 
 export type RuntimeConfigInput = z.input<typeof runtimeConfigSchema>;
@@ -234,6 +298,16 @@ export interface RuntimeConfig {
   readonly shutdownGraceMs: number;
   readonly records: boolean;
   readonly recordQueueSize: number;
+  /** Days records are kept; 0 keeps them forever. */
+  readonly recordRetentionDays: number;
+  readonly recordCaptureMaxBytes: number;
+  /** Secret-key patterns for redaction; undefined means the built-in list. */
+  readonly redactKeys: readonly string[] | undefined;
+  /** Bearer token for /metrics; undefined leaves it open. */
+  readonly metricsToken: string | undefined;
+  /** OTLP/HTTP collector base URL; undefined turns tracing off. */
+  readonly otlpEndpoint: string | undefined;
+  readonly otlpHeaders: Readonly<Record<string, string>>;
 }
 
 export interface SsoConfig {
@@ -359,6 +433,12 @@ export function parseRuntimeConfig(
     shutdownGraceMs: c.PORTCULLIS_SHUTDOWN_GRACE_MS,
     records: c.PORTCULLIS_RECORDS,
     recordQueueSize: c.PORTCULLIS_RECORD_QUEUE_SIZE,
+    recordRetentionDays: c.PORTCULLIS_RECORD_RETENTION_DAYS,
+    recordCaptureMaxBytes: c.PORTCULLIS_RECORD_CAPTURE_MAX_BYTES,
+    redactKeys: c.PORTCULLIS_REDACT_KEYS,
+    metricsToken: c.PORTCULLIS_METRICS_TOKEN,
+    otlpEndpoint: c.PORTCULLIS_OTLP_ENDPOINT,
+    otlpHeaders: Object.freeze({ ...c.PORTCULLIS_OTLP_HEADERS }),
   });
 }
 

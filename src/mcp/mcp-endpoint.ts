@@ -19,11 +19,17 @@ import type { ServerDefinition } from '../store/model.ts';
 import { GatewayError } from '../shared/errors.ts';
 import { META, MODERN_VERSION, isLegacyVersion } from '../session/protocol-version.ts';
 import type { RequestRecord } from '../telemetry/request-record.ts';
+import { noteClientInfo } from '../telemetry/client-info.ts';
+import type { MessageTrace, Tracing } from '../telemetry/tracing.ts';
 import type { UpstreamRegistry } from '../upstream/upstream-registry.ts';
 import type { IdentityForwarding } from '../auth/upstream-credentials/identity-forwarding.ts';
+import { downstreamClient } from '../auth/upstream-credentials/upstream-oauth-credentials.ts';
+import type { UpstreamOAuthCredentials } from '../auth/upstream-credentials/upstream-oauth-credentials.ts';
 import { bridgeModernRequest } from './bridge/modern-to-legacy.ts';
 import { isNotification, isObject, isRequest, parseBody, targetOf } from './json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from './json-rpc.ts';
+import { createInterceptContext, interceptedUpstream } from './intercept/intercept-context.ts';
+import type { InterceptorSource } from './intercept/interceptor.ts';
 import { handleInitialize } from './legacy/initialize.ts';
 import { handleLegacyDelete, handleLegacyGet } from './legacy/legacy-get.ts';
 import { handleLegacyBatch, handleLegacyMessage } from './legacy/legacy-post.ts';
@@ -45,6 +51,12 @@ export interface McpEndpointDeps extends McpDeps {
   readonly defaultTimeoutMs: number;
   /** Adds the caller's signed identity to upstream calls of servers that forward it. */
   readonly identity?: IdentityForwarding;
+  /** Adds the owner's upstream OAuth token to calls of servers with `upstream_auth.mode: oauth`. */
+  readonly upstreamOAuth?: UpstreamOAuthCredentials;
+  /** OpenTelemetry spans per message; undefined when tracing is off (nothing is allocated then). */
+  readonly tracing?: Tracing;
+  /** Policy, limits, credentials and capture; none (or only empty lists) leaves the upstream undecorated. */
+  readonly interceptors?: readonly InterceptorSource[];
 }
 
 function newRecord(request: FastifyRequest, workspaceId: string, serverId: string): RequestRecord {
@@ -57,6 +69,9 @@ function newRecord(request: FastifyRequest, workspaceId: string, serverId: strin
     principalKind: 'anonymous',
     principalId: null,
     apiKeyId: null,
+    clientId: null,
+    clientName: null,
+    clientVersion: null,
     method: request.method,
     target: null,
     era: 'legacy',
@@ -70,6 +85,9 @@ function newRecord(request: FastifyRequest, workspaceId: string, serverId: strin
     errorMessage: null,
     bytesIn: Number.isFinite(length) ? length : 0,
     bytesOut: 0,
+    arguments: null,
+    result: null,
+    traceId: null,
   };
 }
 
@@ -114,6 +132,7 @@ function isPlainLegacy(
 /** What servePost learned before it failed, so the error can answer the right request id. */
 interface PostState {
   requestId: JsonRpcId | null;
+  readonly trace: MessageTrace | undefined;
 }
 
 async function servePost(
@@ -126,6 +145,7 @@ async function servePost(
   const parsed = parseBody(body);
   const single = Array.isArray(parsed) ? undefined : parsed;
   if (single && isRequest(single)) state.requestId = single.id;
+  if (single) state.trace?.adopt(single);
   if (single && (isRequest(single) || isNotification(single))) {
     call.record.method = single.method;
     call.record.target = targetOf(single);
@@ -181,6 +201,8 @@ async function servePost(
       );
     }
     const message = route.message as JsonRpcMessage;
+    if ('params' in message && isObject(message.params) && isObject(message.params._meta))
+      noteClientInfo(call.record, message.params._meta[META.clientInfo]);
     if (isRequest(message)) {
       validateStandardHeaders(
         {
@@ -241,6 +263,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
     const started = performance.now();
     const { workspaceId, serverId } = request.params;
     const record = newRecord(request, workspaceId, serverId);
+    const trace = deps.tracing?.begin(request.headers);
     // The abort signal (client gone) is made on first use: most 2025-era
     // calls never need it, and it costs a controller and a listener.
     let controller: AbortController | undefined;
@@ -255,7 +278,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
       }
       return controller.signal;
     };
-    const state: PostState = { requestId: null };
+    const state: PostState = { requestId: null, trace };
     // Records are written only for routes that exist, so callers cannot fill the log with made-up ids.
     let routed = false;
     try {
@@ -272,6 +295,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
       record.principalKind = principal.kind;
       record.principalId = principal.userId;
       record.apiKeyId = principal.apiKeyId;
+      record.clientId = principal.clientId;
       if (server === undefined) {
         if (deps.routes.workspace(workspaceId) === undefined)
           throw new GatewayError('workspace_not_found', `No workspace "${workspaceId}".`);
@@ -282,13 +306,38 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
       }
       const authorized = authorize(credential, server, deps.resourceServer);
       if (authorized instanceof Promise) await authorized;
+      // Innermost: client spans time the transport alone, after policy and credentials.
+      const base =
+        trace === undefined
+          ? deps.upstreams.get(server, principal)
+          : trace.upstream(deps.upstreams.get(server, principal), server);
+      const identified =
+        deps.identity === undefined ? base : deps.identity.upstreamFor(base, server, principal);
+      const upstream =
+        deps.upstreamOAuth === undefined || server.upstreamAuth.mode !== 'oauth'
+          ? identified
+          : deps.upstreamOAuth.upstreamFor(
+              identified,
+              server,
+              principal,
+              downstreamClient(
+                () =>
+                  createInterceptContext({ server, principal, record, request }, deps.sessions)
+                    .clientCapabilities,
+              ),
+            );
       const call: McpCall = {
         server,
         serverKey: `${workspaceId}/${serverId}`,
         upstream:
-          deps.identity === undefined
-            ? deps.upstreams.get(server)
-            : deps.identity.upstreamFor(deps.upstreams.get(server), server, principal),
+          deps.interceptors === undefined || deps.interceptors.length === 0
+            ? upstream
+            : await interceptedUpstream(
+                upstream,
+                deps.interceptors,
+                { server, principal, record, request },
+                deps.sessions,
+              ),
         principal,
         request,
         reply,
@@ -317,6 +366,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
       if (controller !== undefined) reply.raw.off('close', onClose);
       record.latencyMs = performance.now() - started;
       if (record.httpStatus === 0) record.httpStatus = reply.raw.statusCode;
+      if (routed) trace?.end(record);
       if (routed) deps.records.write(record);
     }
   };

@@ -18,9 +18,12 @@ export const JsonRpcCode = {
   UpstreamTimeout: -32002,
   Unauthorized: -32003,
   RequestTimeout: -32004,
+  RateLimited: -32005,
   HeaderMismatch: -32020,
   MissingRequiredClientCapability: -32021,
   UnsupportedProtocolVersion: -32022,
+  /** MCP 2025-11-25: the request needs the user to visit a URL first (`data.elicitations`). */
+  UrlElicitationRequired: -32042,
 } as const;
 
 export interface ErrorSpec {
@@ -203,6 +206,55 @@ export const errorCatalogue = {
     retryable: false,
     title: 'The upstream MCP server sent a malformed answer.',
   },
+  upstream_oauth_error: {
+    status: 502,
+    rpc: JsonRpcCode.UpstreamError,
+    retryable: false,
+    title:
+      "The upstream's OAuth metadata or authorization server does not follow the MCP authorization spec.",
+  },
+  upstream_oauth_unavailable: {
+    status: 502,
+    rpc: JsonRpcCode.UpstreamError,
+    retryable: true,
+    title:
+      "The upstream's authorization server could not be reached or is failing; try again later.",
+  },
+  upstream_grant_invalid: {
+    status: 401,
+    rpc: JsonRpcCode.Unauthorized,
+    retryable: false,
+    title: 'The upstream authorization was revoked or has expired; connect the account again.',
+  },
+  upstream_authorization_failed: {
+    status: 400,
+    rpc: JsonRpcCode.InvalidRequest,
+    retryable: false,
+    title: 'The upstream authorization did not complete (denied, or a state or issuer mismatch).',
+  },
+  // A JSON-RPC error (HTTP 200 with a request id: the caller's own credential is fine).
+  upstream_connection_required: {
+    status: 403,
+    rpc: JsonRpcCode.Unauthorized,
+    retryable: false,
+    title:
+      'This server needs an upstream account connection; open the connect URL in error.data and try again.',
+  },
+  // A JSON-RPC error (HTTP 200 with a request id): the member sets the value, then retries.
+  upstream_member_secret_required: {
+    status: 403,
+    rpc: JsonRpcCode.Unauthorized,
+    retryable: false,
+    title:
+      'This stdio server runs with your own secret values and one is not set; set it through the admin API path in the message.',
+  },
+  // MCP 2025-11-25 basic/utilities/elicitation "URL Elicitation Required Error".
+  upstream_url_elicitation_required: {
+    status: 403,
+    rpc: JsonRpcCode.UrlElicitationRequired,
+    retryable: false,
+    title: 'This server needs an upstream account connection; open the URL to connect it.',
+  },
   upstream_timeout: {
     status: 504,
     rpc: JsonRpcCode.UpstreamTimeout,
@@ -214,6 +266,37 @@ export const errorCatalogue = {
     rpc: JsonRpcCode.RequestTimeout,
     retryable: true,
     title: 'The client did not answer a server request in time.',
+  },
+  rate_limited: {
+    status: 429,
+    rpc: JsonRpcCode.RateLimited,
+    retryable: true,
+    title: 'A usage limit of this workspace is reached; retry after data.retryAfterSeconds.',
+  },
+  message_too_large: {
+    status: 413,
+    rpc: JsonRpcCode.InvalidRequest,
+    retryable: false,
+    title: 'The message is larger than this server or tool allows (security.max_request_bytes).',
+  },
+  response_too_large: {
+    status: 502,
+    rpc: JsonRpcCode.UpstreamError,
+    retryable: false,
+    title:
+      "The upstream's answer is larger than this server or tool allows (security.max_response_bytes).",
+  },
+  confirmation_declined: {
+    status: 403,
+    rpc: JsonRpcCode.InvalidRequest,
+    retryable: false,
+    title: 'The member did not confirm the call of a destructive tool.',
+  },
+  confirmation_unavailable: {
+    status: 400,
+    rpc: JsonRpcCode.MissingRequiredClientCapability,
+    retryable: false,
+    title: 'This tool needs confirmation through elicitation, which the client did not declare.',
   },
   unsupported_transport: {
     status: 501,

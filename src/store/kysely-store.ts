@@ -7,10 +7,12 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { createApiKeysRepository } from './api-keys-repository.ts';
+import { createAuditLogRepository } from './audit-log-repository.ts';
 import type { DialectCodec } from './dialect-codec.ts';
 import { createBrowserSessionsRepository } from './browser-sessions-repository.ts';
 import { createInvitationsRepository } from './invitations-repository.ts';
 import { createMembersRepository } from './members-repository.ts';
+import { createMemberSecretsRepository } from './member-secrets-repository.ts';
 import { createOAuthArtefactsRepository } from './oauth-artefacts-repository.ts';
 import { migrationProvider } from './migrations/migration-provider.ts';
 import { createRequestRecordsRepository } from './request-records-repository.ts';
@@ -20,6 +22,12 @@ import type { Store } from './store.ts';
 import { toStoreError } from './store-error.ts';
 import { createServersRepository } from './servers-repository.ts';
 import { createSigningKeysRepository } from './signing-keys-repository.ts';
+import {
+  createServerPoliciesRepository,
+  createToolPinsRepository,
+} from './server-policies-repository.ts';
+import { createUsageLimitsRepository } from './usage-limits-repository.ts';
+import { createUpstreamConnectionsRepositories } from './upstream-connections-repository.ts';
 import { createUsersRepository } from './users-repository.ts';
 import { createWorkspacesRepository } from './workspaces-repository.ts';
 
@@ -71,21 +79,34 @@ function bindStore(
   const runInTransaction = <T>(work: (tx: Kysely<Database>) => Promise<T>) =>
     isTransaction ? work(db) : runTransaction(db, work);
 
+  const upstream = createUpstreamConnectionsRepositories(db, codec);
   const self: Store = {
+    upstreamClients: withStoreErrors('upstreamClients', upstream.upstreamClients),
+    upstreamConnections: withStoreErrors('upstreamConnections', upstream.upstreamConnections),
+    upstreamAuthorizations: withStoreErrors(
+      'upstreamAuthorizations',
+      upstream.upstreamAuthorizations,
+    ),
+    leases: withStoreErrors('leases', upstream.leases),
     dialect: codec.dialect,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
     transaction,
+    auditLog: withStoreErrors('auditLog', createAuditLogRepository(db, codec, runInTransaction)),
     users: withStoreErrors('users', createUsersRepository(db, codec, runInTransaction)),
     workspaces: withStoreErrors('workspaces', createWorkspacesRepository(db, codec)),
     members: withStoreErrors('members', createMembersRepository(db, codec)),
     servers: withStoreErrors('servers', createServersRepository(db, codec)),
+    memberSecrets: withStoreErrors('memberSecrets', createMemberSecretsRepository(db, codec)),
     apiKeys: withStoreErrors('apiKeys', createApiKeysRepository(db, codec)),
     invitations: withStoreErrors('invitations', createInvitationsRepository(db, codec)),
     browserSessions: withStoreErrors('browserSessions', createBrowserSessionsRepository(db, codec)),
     oauthArtefacts: withStoreErrors('oauthArtefacts', createOAuthArtefactsRepository(db, codec)),
     signingKeys: withStoreErrors('signingKeys', createSigningKeysRepository(db, codec)),
+    usageLimits: withStoreErrors('usageLimits', createUsageLimitsRepository(db, codec)),
+    serverPolicies: withStoreErrors('serverPolicies', createServerPoliciesRepository(db, codec)),
+    toolPins: withStoreErrors('toolPins', createToolPinsRepository(db, codec)),
     requestRecords: withStoreErrors(
       'requestRecords',
       createRequestRecordsRepository(

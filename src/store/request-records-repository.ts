@@ -1,18 +1,41 @@
-import type { Insertable, Kysely, SelectQueryBuilder } from 'kysely';
+import { sql } from 'kysely';
+import type { Insertable, Kysely, RawBuilder, SelectQueryBuilder, SqlBool } from 'kysely';
 import type { RequestRecord } from '../telemetry/request-record.ts';
 import type { DialectCodec } from './dialect-codec.ts';
 import type { BulkInsert } from './sqlite-bulk-insert.ts';
 import type { Database, RequestRecordRow, RequestRecordsTable } from './schema.ts';
-import type { RequestRecordQuery, Store } from './store.ts';
+import type { RequestRecordDimension, RequestRecordQuery, Store } from './store.ts';
 
 /**
- * Rows per INSERT statement. 20 columns × 500 rows stays far below SQLite's
+ * Rows per INSERT statement. 26 columns × 500 rows stays far below SQLite's
  * 32,766 and PostgreSQL's 65,535 bound parameters per statement.
  */
 export const RECORD_CHUNK_ROWS = 500;
 const DEFAULT_LIST_LIMIT = 100;
+/** Rows removed per retention statement: a long backlog never holds the writer for long. */
+const REMOVE_CHUNK_ROWS = 5_000;
+
+/** Errors that say the upstream was down or broken, not that a call was refused or failed inside a tool. */
+export const UPSTREAM_FAILURES = [
+  'upstream_unavailable',
+  'upstream_timeout',
+  'upstream_protocol_error',
+  'upstream_error',
+] as const;
+
+const DIMENSIONS: Record<RequestRecordDimension, readonly (keyof RequestRecordsTable)[]> = {
+  server: ['server_id'],
+  tool: ['server_id', 'target'],
+  member: ['principal_id'],
+  error: ['error_code', 'error_message'],
+};
 
 type RunInTransaction = (work: (db: Kysely<Database>) => Promise<void>) => Promise<void>;
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern escaped with `\`. */
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replaceAll(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
 
 export function createRequestRecordsRepository(
   db: Kysely<Database>,
@@ -41,6 +64,12 @@ export function createRequestRecordsRepository(
     error_message: record.errorMessage,
     bytes_in: record.bytesIn,
     bytes_out: record.bytesOut,
+    client_id: record.clientId,
+    client_name: record.clientName,
+    client_version: record.clientVersion,
+    arguments: record.arguments,
+    result: record.result,
+    trace_id: record.traceId,
   });
 
   const toRecord = (row: RequestRecordRow): RequestRecord => ({
@@ -64,6 +93,12 @@ export function createRequestRecordsRepository(
     errorMessage: row.error_message,
     bytesIn: codec.toNumber(row.bytes_in),
     bytesOut: codec.toNumber(row.bytes_out),
+    clientId: row.client_id,
+    clientName: row.client_name,
+    clientVersion: row.client_version,
+    arguments: row.arguments,
+    result: row.result,
+    traceId: row.trace_id,
   });
 
   function filtered<O>(
@@ -73,7 +108,23 @@ export function createRequestRecordsRepository(
     let q = query;
     if (filter.workspaceId !== undefined) q = q.where('workspace_id', '=', filter.workspaceId);
     if (filter.serverId !== undefined) q = q.where('server_id', '=', filter.serverId);
+    if (filter.serverIds !== undefined)
+      q =
+        filter.serverIds.length === 0
+          ? q.where(sql<SqlBool>`1 = 0`)
+          : q.where('server_id', 'in', filter.serverIds);
     if (filter.since !== undefined) q = q.where('time', '>=', codec.toTimestamp(filter.since));
+    if (filter.until !== undefined) q = q.where('time', '<', codec.toTimestamp(filter.until));
+    if (filter.principalId !== undefined) q = q.where('principal_id', '=', filter.principalId);
+    if (filter.method !== undefined) q = q.where('method', '=', filter.method);
+    if (filter.target !== undefined) q = q.where('target', '=', filter.target);
+    if (filter.status !== undefined) q = q.where('status', '=', filter.status);
+    if (filter.text !== undefined && filter.text !== '') {
+      const pattern = likePattern(filter.text);
+      q = q.where(
+        sql<SqlBool>`(lower(method) like ${pattern} escape '\\' or lower(coalesce(target, '')) like ${pattern} escape '\\' or lower(coalesce(error_message, '')) like ${pattern} escape '\\')`,
+      );
+    }
     return q;
   }
 
@@ -85,6 +136,20 @@ export function createRequestRecordsRepository(
         .execute();
     }
   }
+
+  // Figures every group and bucket shares; pg answers sums and counts as strings.
+  const errorsSum = sql<number | string>`sum(case when status = 'error' then 1 else 0 end)`;
+  const failuresSum = sql<
+    number | string
+  >`sum(case when error_message in (${sql.join(UPSTREAM_FAILURES.map((code) => sql.lit(code)))}) then 1 else 0 end)`;
+
+  /** Bucket start in epoch milliseconds; `bucketMs` is a validated positive integer, inlined. */
+  const bucketOf = (bucketMs: number): RawBuilder<number | string> => {
+    const width = sql.lit(Math.trunc(bucketMs));
+    return codec.dialect === 'sqlite'
+      ? sql<number>`(time / ${width}) * ${width}`
+      : sql<string>`floor(extract(epoch from time) * 1000 / ${width}) * ${width}`;
+  };
 
   return {
     async insertMany(records) {
@@ -98,7 +163,18 @@ export function createRequestRecordsRepository(
     },
 
     async list(query) {
-      const rows = await filtered(db.selectFrom('request_records').selectAll(), query)
+      let q = filtered(db.selectFrom('request_records').selectAll(), query);
+      const position = query.before;
+      if (position !== undefined) {
+        const time = codec.toTimestamp(position.time);
+        q = q.where((eb) =>
+          eb.or([
+            eb('time', '<', time),
+            eb.and([eb('time', '=', time), eb('id', '<', position.id)]),
+          ]),
+        );
+      }
+      const rows = await q
         .orderBy('time', 'desc')
         .orderBy('id', 'desc')
         .limit(query.limit ?? DEFAULT_LIST_LIMIT)
@@ -112,6 +188,106 @@ export function createRequestRecordsRepository(
         query,
       ).executeTakeFirstOrThrow();
       return codec.toNumber(row.n);
+    },
+
+    async find(id) {
+      const row = await db
+        .selectFrom('request_records')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toRecord(row);
+    },
+
+    async removeOlderThan(cutoff) {
+      const time = codec.toTimestamp(cutoff);
+      let removed = 0;
+      for (;;) {
+        const chunk = db
+          .selectFrom('request_records')
+          .select('id')
+          .where('time', '<', time)
+          .limit(REMOVE_CHUNK_ROWS);
+        const result = await db
+          .deleteFrom('request_records')
+          .where('id', 'in', chunk)
+          .executeTakeFirst();
+        const n = Number(result.numDeletedRows);
+        removed += n;
+        if (n < REMOVE_CHUNK_ROWS) return removed;
+      }
+    },
+
+    async timeSeries(query, bucketMs) {
+      const bucket = bucketOf(bucketMs);
+      const rows = await filtered(
+        db
+          .selectFrom('request_records')
+          .select((eb) => [
+            bucket.as('bucket'),
+            eb.fn.countAll<number | string>().as('requests'),
+            errorsSum.as('errors'),
+          ]),
+        query,
+      )
+        .groupBy(bucket)
+        .orderBy(bucket)
+        .execute();
+      return rows.map((row) => ({
+        start: new Date(Number(row.bucket)),
+        requests: codec.toNumber(row.requests),
+        errors: codec.toNumber(row.errors),
+      }));
+    },
+
+    async groupBy(query, dimension, limit) {
+      const columns = DIMENSIONS[dimension];
+      let grouped = filtered(
+        db
+          .selectFrom('request_records')
+          .select(columns)
+          .select((eb) => [
+            eb.fn.countAll<number | string>().as('requests'),
+            errorsSum.as('errors'),
+            failuresSum.as('upstream_failures'),
+            eb.fn.avg<number | string>('latency_ms').as('avg_latency_ms'),
+            eb.fn.min('time').as('first_time'),
+            eb.fn.max('time').as('last_time'),
+          ]),
+        query,
+      )
+        .groupBy(columns)
+        .orderBy('requests', 'desc');
+      for (const column of columns) grouped = grouped.orderBy(column);
+      const rows = await grouped.limit(limit).execute();
+      return rows.map((row) => {
+        const values = row as unknown as Record<string, string | number | null>;
+        return {
+          keys: columns.map((column) => values[column] ?? null),
+          requests: codec.toNumber(row.requests),
+          errors: codec.toNumber(row.errors),
+          upstreamFailures: codec.toNumber(row.upstream_failures),
+          avgLatencyMs: Number(row.avg_latency_ms),
+          firstTime: codec.fromTimestamp(row.first_time),
+          lastTime: codec.fromTimestamp(row.last_time),
+        };
+      });
+    },
+
+    async latencies(query, limit) {
+      const rows = await filtered(
+        db.selectFrom('request_records').select(['server_id', 'method', 'target', 'latency_ms']),
+        query,
+      )
+        .orderBy('time', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({
+        serverId: row.server_id,
+        method: row.method,
+        target: row.target,
+        latencyMs: row.latency_ms,
+      }));
     },
   };
 }

@@ -61,7 +61,21 @@ export interface ServersTable {
   cwd: string | null;
   timeout_ms: number;
   upstream_auth: Json;
+  /** Request record capture settings (telemetry/capture-settings.ts). */
+  capture: Json;
+  /** Environment variable → member secret name (stdio servers; migration 0011). */
+  member_env: Json;
   created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MemberSecretsTable {
+  workspace_id: string;
+  server_id: string;
+  user_id: string;
+  name: string;
+  /** Sealed by the vault (purpose `member-secret`). */
+  sealed_value: string;
   updated_at: Timestamp;
 }
 
@@ -146,6 +160,124 @@ export interface RequestRecordsTable {
   error_message: string | null;
   bytes_in: BigInteger;
   bytes_out: BigInteger;
+  client_id: string | null;
+  client_name: string | null;
+  client_version: string | null;
+  arguments: string | null;
+  result: string | null;
+  trace_id: string | null;
+}
+
+export interface ServerPoliciesTable {
+  workspace_id: string;
+  server_id: string;
+  version: number;
+  document: Json;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface ToolPinsTable {
+  workspace_id: string;
+  server_id: string;
+  tool: string;
+  approved_hash: string | null;
+  approved_definition: NullableJson;
+  approved_by: string | null;
+  approved_at: NullableTimestamp;
+  seen_hash: string | null;
+  seen_definition: NullableJson;
+  seen_at: NullableTimestamp;
+  blocked: BooleanColumn;
+}
+
+export interface UsageLimitsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  server_id: string | null;
+  tool: string | null;
+  method: string | null;
+  group_by: Json;
+  period: string;
+  limit_count: BigInteger;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Append-only; `seq` is assigned under the lock on `audit_head`. */
+export interface AuditLogTable {
+  seq: BigInteger;
+  time: Timestamp;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_email: string | null;
+  api_key_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  workspace_id: string | null;
+  /** Canonical JSON text on both dialects: jsonb would re-encode what the hash covers. */
+  before_json: string | null;
+  after_json: string | null;
+  source: string;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (id 1): the last appended entry, locked by every append. */
+export interface AuditHeadTable {
+  id: number;
+  seq: BigInteger;
+  hash: string;
+}
+
+export interface UpstreamOAuthClientsTable {
+  issuer: string;
+  redirect_uri: string;
+  client_id: string;
+  client_secret: string | null;
+  client_secret_expires_at: NullableTimestamp;
+  method: string;
+  token_endpoint_auth_method: string;
+  created_at: Timestamp;
+}
+
+export interface UpstreamConnectionsTable {
+  workspace_id: string;
+  server_id: string;
+  owner_id: string;
+  user_id: string | null;
+  issuer: string;
+  access_token: string;
+  refresh_token: string | null;
+  token_type: string;
+  expires_at: NullableTimestamp;
+  scope: string | null;
+  status: string;
+  broken_reason: string | null;
+  connected_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UpstreamAuthorizationsTable {
+  state_hash: string;
+  workspace_id: string;
+  server_id: string;
+  owner_id: string;
+  user_id: string;
+  pending: string;
+  return_url: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface LeasesTable {
+  key: string;
+  holder: string;
+  expires_at: Timestamp;
 }
 
 export interface Database {
@@ -159,6 +291,16 @@ export interface Database {
   oauth_artefacts: OAuthArtefactsTable;
   signing_keys: SigningKeysTable;
   request_records: RequestRecordsTable;
+  upstream_oauth_clients: UpstreamOAuthClientsTable;
+  upstream_connections: UpstreamConnectionsTable;
+  upstream_authorizations: UpstreamAuthorizationsTable;
+  leases: LeasesTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  member_secrets: MemberSecretsTable;
+  usage_limits: UsageLimitsTable;
+  server_policies: ServerPoliciesTable;
+  tool_pins: ToolPinsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -170,3 +312,7 @@ export type BrowserSessionRow = Selectable<BrowserSessionsTable>;
 export type OAuthArtefactRow = Selectable<OAuthArtefactsTable>;
 export type SigningKeyRow = Selectable<SigningKeysTable>;
 export type RequestRecordRow = Selectable<RequestRecordsTable>;
+export type UsageLimitRow = Selectable<UsageLimitsTable>;
+export type ServerPolicyRow = Selectable<ServerPoliciesTable>;
+export type ToolPinRow = Selectable<ToolPinsTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;

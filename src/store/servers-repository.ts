@@ -1,10 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { DialectCodec } from './dialect-codec.ts';
-import type { ServerDefinition, UpstreamAuth } from './model.ts';
+import type { MemberEnvEntry, ServerDefinition, UpstreamAuth } from './model.ts';
 import type { Database, ServerRow } from './schema.ts';
 import type { Store } from './store.ts';
+import { DEFAULT_CAPTURE, readCaptureSettings } from '../telemetry/capture-settings.ts';
 
 const NO_UPSTREAM_AUTH: UpstreamAuth = { mode: 'none', forwardIdentity: false };
+
+/** Present only when some variable is a member secret: most servers have none. */
+const memberEnvOf = (memberEnv: Record<string, MemberEnvEntry>) =>
+  Object.keys(memberEnv).length === 0 ? {} : { memberEnv };
 
 export function createServersRepository(
   db: Kysely<Database>,
@@ -22,6 +27,8 @@ export function createServersRepository(
     cwd: row.cwd,
     timeoutMs: row.timeout_ms,
     upstreamAuth: codec.fromJson(row.upstream_auth) as UpstreamAuth,
+    capture: readCaptureSettings(codec.fromJson(row.capture)),
+    ...memberEnvOf(codec.fromJson(row.member_env) as Record<string, MemberEnvEntry>),
     createdAt: codec.fromTimestamp(row.created_at),
     updatedAt: codec.fromTimestamp(row.updated_at),
   });
@@ -39,6 +46,8 @@ export function createServersRepository(
         cwd: input.cwd ?? null,
         timeout_ms: input.timeoutMs,
         upstream_auth: codec.toJson(input.upstreamAuth ?? NO_UPSTREAM_AUTH),
+        capture: codec.toJson(input.capture ?? DEFAULT_CAPTURE),
+        member_env: codec.toJson(input.memberEnv ?? {}),
         updated_at: now,
       };
       const row = await db

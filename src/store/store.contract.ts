@@ -6,13 +6,18 @@
 import { describe } from 'node:test';
 import type { TestContext } from 'node:test';
 import { accessContract } from './contract/access-contract.ts';
+import { auditLogContract } from './contract/audit-log-contract.ts';
 import type { ContractHarness } from './contract/contract-support.ts';
 import { identityContract } from './contract/identity-contract.ts';
 import { invitationsContract } from './contract/invitations-contract.ts';
 import { lifecycleContract } from './contract/lifecycle-contract.ts';
+import { memberSecretsContract } from './contract/member-secrets-contract.ts';
 import { oauthContract } from './contract/oauth-contract.ts';
 import { requestRecordsContract } from './contract/request-records-contract.ts';
+import { serverPoliciesContract } from './contract/server-policies-contract.ts';
 import { sessionsContract } from './contract/sessions-contract.ts';
+import { usageLimitsContract } from './contract/usage-limits-contract.ts';
+import { upstreamConnectionsContract } from './contract/upstream-connections-contract.ts';
 import type { Store } from './store.ts';
 
 export function storeContract(name: string, createStore: () => Promise<Store>): void {
@@ -38,7 +43,12 @@ export function storeContract(name: string, createStore: () => Promise<Store>): 
     accessContract(harness);
     invitationsContract(harness);
     sessionsContract(harness);
+    upstreamConnectionsContract(harness);
     oauthContract(harness);
     requestRecordsContract(harness);
+    auditLogContract(harness);
+    memberSecretsContract(harness);
+    usageLimitsContract(harness);
+    serverPoliciesContract(harness);
   });
 }

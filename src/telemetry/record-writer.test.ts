@@ -5,9 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createStore } from '../store/create-store.ts';
-import type { Store } from '../store/store.ts';
 import { createRecordWriter } from './record-writer.ts';
-import type { RecordWriterLogger } from './record-writer.ts';
+import type { RecordWriterLogger, RecordWriterOptions } from './record-writer.ts';
 import type { RequestRecord } from './request-record.ts';
 
 function requestRecord(): RequestRecord {
@@ -32,6 +31,12 @@ function requestRecord(): RequestRecord {
     errorMessage: null,
     bytesIn: 10,
     bytesOut: 20,
+    clientId: null,
+    clientName: null,
+    clientVersion: null,
+    arguments: null,
+    result: null,
+    traceId: null,
   };
 }
 
@@ -40,7 +45,7 @@ function fakeStore(behaviour: { failures?: number; gate?: Promise<void> } = {}) 
   const calls: number[] = [];
   let failuresLeft = behaviour.failures ?? 0;
   const rows: RequestRecord[] = [];
-  const store: Pick<Store, 'requestRecords'> = {
+  const store: RecordWriterOptions['store'] = {
     requestRecords: {
       async insertMany(records) {
         calls.push(records.length);
@@ -51,8 +56,6 @@ function fakeStore(behaviour: { failures?: number; gate?: Promise<void> } = {}) 
         }
         rows.push(...records);
       },
-      list: async () => [],
-      count: async () => rows.length,
     },
   };
   return { store, calls, rows };
@@ -93,6 +96,30 @@ describe('record writer', () => {
     assert.equal(writer.stats().queued, 3);
     await writer.close();
     assert.deepEqual(calls, [2, 1]);
+  });
+
+  it('never blocks the caller while the store hangs: writes return at once, timers keep firing', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const { store, rows } = fakeStore({ gate });
+    const writer = createRecordWriter({ store, queueSize: 100_000, batchSize: 100 });
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 1);
+    const started = performance.now();
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 1_000; i++) writer.write(requestRecord());
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const elapsed = performance.now() - started;
+    clearInterval(ticker);
+    // The store has not answered once, yet 20,000 writes went by and the loop kept turning.
+    assert.equal(rows.length, 0);
+    assert.ok(ticks >= 10, `event loop ticks while stalled: ${ticks}`);
+    assert.ok(elapsed < 5_000, `writes took ${elapsed} ms`);
+    assert.equal(writer.stats().queued, 20_000);
+    open();
+    await writer.close();
+    assert.equal(rows.length, 20_000);
   });
 
   it('a full queue drops records, counts them and warns once per interval', async () => {

@@ -15,7 +15,7 @@ export interface RecordWriterLogger {
 }
 
 export interface RecordWriterOptions {
-  store: Pick<Store, 'requestRecords'>;
+  store: { readonly requestRecords: Pick<Store['requestRecords'], 'insertMany'> };
   /** Records held in memory at most; more are dropped. */
   queueSize: number;
   /** Records per insert; default 500. */

@@ -17,6 +17,11 @@ export interface RequestRecord {
   principalKind: 'api_key' | 'user' | 'anonymous';
   principalId: string | null;
   apiKeyId: string | null;
+  /** The OAuth client the access token was issued to (`Principal.clientId`); null for API keys. */
+  clientId: string | null;
+  /** `clientInfo.name`/`version` the client declared: legacy at `initialize`, modern in `_meta`. */
+  clientName: string | null;
+  clientVersion: string | null;
   /** JSON-RPC method, or `(response)` for a client's answer to a server request, or `GET`/`DELETE` for stream and session calls. */
   method: string;
   /** Tool, prompt or resource the message is about (`params.name` or `params.uri`). */
@@ -37,4 +42,10 @@ export interface RequestRecord {
   errorMessage: string | null;
   bytesIn: number;
   bytesOut: number;
+  /** Captured request params (tools/call: its `arguments`), redacted JSON text; null unless the server's capture mode is `full`. */
+  arguments: string | null;
+  /** Captured `result` (or `error`) of the answer, redacted JSON text; null unless capture is `full`. */
+  result: string | null;
+  /** W3C trace id (32 hex) of the message's span when tracing is on. */
+  traceId: string | null;
 }

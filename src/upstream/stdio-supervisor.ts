@@ -52,7 +52,13 @@ export interface StdioSupervisor {
   close(): Promise<void>;
 }
 
-type ProcessSpec = Omit<StdioProcessDeps, 'onExit'>;
+type ProcessSpec = Omit<StdioProcessDeps, 'onExit'> & {
+  /**
+   * Variables known only when a process starts (a member's own secrets),
+   * added to `env`; a refusal (a missing secret) fails the start, not the process.
+   */
+  readonly prepareEnv?: () => Promise<Record<string, string>>;
+};
 
 export function createStdioSupervisor(
   spec: ProcessSpec,
@@ -104,6 +110,7 @@ export function createStdioSupervisor(
         `The stdio server ${serverKey} crashed ${crashes.inRow} times in a row; next start in ${wait} ms. Last error: ${crashes.last}`,
       );
     if (wait > 0) await sleep(wait);
+    const prepared = spec.prepareEnv === undefined ? undefined : await spec.prepareEnv();
     if (closed) throw new GatewayError('unavailable', 'The gateway is shutting down.');
     // Checked right before the spawn, with no await between: concurrent starts cannot overshoot.
     if (spec.reaper.pids().length >= options.maxProcesses)
@@ -111,7 +118,8 @@ export function createStdioSupervisor(
         'upstream_unavailable',
         `The stdio server ${serverKey} cannot start: this instance already runs ${options.maxProcesses} stdio server processes (PORTCULLIS_STDIO_MAX_PROCESSES).`,
       );
-    const process = spawnStdioProcess({ ...spec, onExit });
+    const env = prepared === undefined ? spec.env : { ...spec.env, ...prepared };
+    const process = spawnStdioProcess({ ...spec, env, onExit });
     running.add(process);
     sweeper ??= setInterval(sweep, Math.min(Math.max(options.idleMs / 4, 250), 60_000)).unref();
     const ids = createIdSpace();

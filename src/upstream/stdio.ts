@@ -1,7 +1,8 @@
 /**
  * stdio upstream (MCP basic/transports/stdio) behind the upstream port: the
  * gateway runs the server's command itself, one process per server, shared
- * by every downstream session (stdio-supervisor.ts).
+ * by every downstream session (stdio-supervisor.ts); for a server whose
+ * environment carries member secrets, one per member (upstream-registry.ts).
  *
  * The upstream session id the gateway hands out names a process generation
  * and the sampling/elicitation/roots capabilities the downstream client
@@ -46,6 +47,11 @@ export interface StdioDeps {
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
   /** Opens sealed environment values. */
   readonly vault?: Vault;
+  /**
+   * The variables whose values are one member's own secrets, read when a
+   * process starts (this upstream is then that member's alone).
+   */
+  readonly memberEnv?: () => Promise<Record<string, string>>;
   readonly options?: Partial<SupervisorOptions & { graceMs: number; maxLineBytes: number }>;
 }
 
@@ -95,6 +101,7 @@ export function createStdioUpstream(
       cwd: definition.cwd,
       log: deps.log,
       reaper: deps.reaper,
+      prepareEnv: deps.memberEnv,
       graceMs: options.graceMs ?? 2_000,
       maxLineBytes: options.maxLineBytes ?? 16 * 1024 * 1024,
       screenServerRequest: (request, call) => {

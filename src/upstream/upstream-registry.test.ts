@@ -84,3 +84,73 @@ describe('upstream registry', () => {
     );
   });
 });
+
+describe('upstream registry, servers with member secrets', () => {
+  const perMember = (overrides: Partial<ServerDefinition> = {}) =>
+    definition({
+      id: 'local',
+      transport: 'stdio',
+      url: null,
+      command: process.execPath,
+      memberEnv: { TOKEN: { secret: 'token', description: null } },
+      ...overrides,
+    });
+
+  it('gives each member their own upstream, kept while the definition is the same', async () => {
+    const registry = createUpstreamRegistry(createAddressGuard([]), {
+      memberEnv: async () => ({ TOKEN: 'x' }),
+    });
+    const ada = registry.get(perMember(), { userId: 'ada' });
+    const bob = registry.get(perMember(), { userId: 'bob' });
+    assert.notEqual(ada, bob);
+    assert.equal(registry.get(perMember(), { userId: 'ada' }), ada);
+    // Pending server→client requests are keyed by the server key: it stays the server's.
+    assert.equal(ada.serverKey, 'acme/local');
+    assert.equal(registry.find('acme/local'), undefined);
+    assert.equal(registry.stdioState('acme/local'), undefined);
+    assert.deepEqual(
+      registry.memberStates('acme/local').map((entry) => [entry.userId, entry.state.running]),
+      [
+        ['ada', false],
+        ['bob', false],
+      ],
+    );
+    const changed = perMember({ args: ['--changed'] });
+    assert.notEqual(registry.get(changed, { userId: 'ada' }), ada);
+    await registry.closeAll();
+    assert.deepEqual(registry.memberStates('acme/local'), []);
+  });
+
+  it('refuses a call with no member to run the process for', async () => {
+    const registry = createUpstreamRegistry(createAddressGuard([]));
+    assert.throws(
+      () => registry.get(perMember()),
+      (error: unknown) => error instanceof GatewayError && error.code === 'internal',
+    );
+    await registry.closeAll();
+  });
+
+  it('restartMember closes only that member’s upstream; the next call gets a new one', async () => {
+    const registry = createUpstreamRegistry(createAddressGuard([]));
+    const ada = registry.get(perMember(), { userId: 'ada' });
+    const bob = registry.get(perMember(), { userId: 'bob' });
+    await registry.restartMember('acme/local', 'ada');
+    await registry.restartMember('acme/local', 'nobody');
+    assert.notEqual(registry.get(perMember(), { userId: 'ada' }), ada);
+    assert.equal(registry.get(perMember(), { userId: 'bob' }), bob);
+    await registry.closeAll();
+  });
+
+  it('retain drops member upstreams of servers gone or no longer per member', async () => {
+    const registry = createUpstreamRegistry(createAddressGuard([]));
+    const ada = registry.get(perMember(), { userId: 'ada' });
+    await registry.retain([perMember()]);
+    assert.equal(registry.get(perMember(), { userId: 'ada' }), ada);
+    await registry.retain([perMember({ memberEnv: {} })]);
+    assert.deepEqual(registry.memberStates('acme/local'), []);
+    assert.notEqual(registry.get(perMember(), { userId: 'ada' }), ada);
+    await registry.retain([]);
+    assert.deepEqual(registry.memberStates('acme/local'), []);
+    await registry.closeAll();
+  });
+});

@@ -93,6 +93,26 @@ describe('request records', () => {
         call.upstreamLatencyMs <= call.latencyMs,
     );
     assert.ok(call.bytesIn > 0 && call.bytesOut > 0);
+    // The client as it declared itself at initialize; an API key carries no OAuth client.
+    assert.equal(call.clientName, 'raw-test');
+    assert.equal(call.clientVersion, '1.0.0');
+    assert.equal(call.clientId, null);
+    // Capture defaults to metadata: no bodies; tracing is off: no trace id.
+    assert.equal(call.arguments, null);
+    assert.equal(call.result, null);
+    assert.equal(call.traceId, null);
+  });
+
+  it('fills the same fields on every one of the concurrent calls', () => {
+    const calls = records.filter((r) => r.target === 'test_simple_text' && r.era === 'legacy');
+    assert.equal(new Set(calls.map((r) => r.id)).size, CONCURRENT_CALLS);
+    for (const call of calls) {
+      assert.equal(call.status, 'ok');
+      assert.equal(call.sessionTag, calls[0]!.sessionTag);
+      assert.equal(call.principalId, calls[0]!.principalId);
+      assert.equal(call.clientName, 'raw-test');
+      assert.ok(call.upstreamLatencyMs !== null && call.latencyMs >= call.upstreamLatencyMs);
+    }
   });
 
   it('records the upstream JSON-RPC error of a failed call', () => {
@@ -106,6 +126,7 @@ describe('request records', () => {
     assert.equal(modern.method, 'tools/call');
     assert.equal(modern.protocolVersion, '2026-07-28');
     assert.equal(modern.status, 'ok');
+    assert.equal(modern.clientName, 'raw-test');
   });
 
   it('records a rejected credential as an error without a principal', () => {

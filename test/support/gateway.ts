@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import pino from 'pino';
+import type { Logger } from 'pino';
 import { parseRuntimeConfig } from '../../src/config/runtime-config.ts';
 import { startGateway } from '../../src/main.ts';
 import { createStore } from '../../src/store/create-store.ts';
@@ -21,11 +22,13 @@ export interface TestServer {
   url?: string;
   command?: string;
   args?: string[];
-  /** Literal environment of a stdio server. */
-  env?: Record<string, string>;
+  /** Environment of a stdio server: literal values, or members' own secrets (`member_secret`). */
+  env?: Record<string, string | { member_secret: string; description?: string }>;
   timeout_ms?: number;
   /** The declarative `upstream_auth` entry, as in the config file. */
   upstream_auth?: Record<string, unknown>;
+  /** The declarative `capture` entry (request record capture mode and masks). */
+  capture?: string | { mode: string; masks?: string[] };
 }
 
 /** A user of the test gateway: signs in with `password`, belongs to the test workspace with `role`. */
@@ -61,6 +64,10 @@ export async function startTestGateway(options: {
   users?: TestUser[];
   /** More workspaces with the same servers and members as the test workspace. */
   otherWorkspaces?: string[];
+  /** The gateway's logger (to read what it logs); silent by default. */
+  logger?: Logger;
+  /** The declarative `limits:` of the test workspace (usage-limit rules). */
+  limits?: Record<string, unknown>[];
 }): Promise<TestGateway> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-test-'));
   const workspace = options.workspace ?? 'acme';
@@ -100,6 +107,7 @@ export async function startTestGateway(options: {
           ),
         ],
         servers: options.servers.map((server) => ({ transport: 'http', ...server })),
+        ...(options.limits === undefined || id !== workspace ? {} : { limits: options.limits }),
       })),
       api_keys: [{ name: 'test', user: 'admin@acme.test', workspace, key_env: 'TEST_API_KEY' }],
     }),
@@ -120,7 +128,7 @@ export async function startTestGateway(options: {
   const gateway = await startGateway({
     config,
     env,
-    logger: pino({ level: env.PORTCULLIS_LOG_LEVEL }),
+    logger: options.logger ?? pino({ level: env.PORTCULLIS_LOG_LEVEL }),
   });
   const url = gateway.url;
   return {

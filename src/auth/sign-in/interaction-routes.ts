@@ -151,6 +151,9 @@ export function registerInteractionRoutes(app: FastifyInstance, context: PageCon
         );
       const missing = await missingAccess(view, current.user);
       if (missing.length > 0) return renderConsent(request, reply, view, current);
+      // Per-user upstream accounts not connected yet: through their consent first, then back.
+      const detour = await context.upstreamConsent?.next(view, current.user.id);
+      if (detour !== undefined) return reply.redirect(detour, 303);
       hijack(reply);
       await interactions.finishConsent(request.raw, reply.raw, current.user.id);
       return reply;

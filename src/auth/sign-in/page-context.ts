@@ -10,7 +10,7 @@ import { isGatewayError } from '../../shared/errors.ts';
 import type { Store } from '../../store/store.ts';
 import type { Csrf } from './csrf.ts';
 import type { FirstRunSetup } from './first-run-setup.ts';
-import type { Interactions } from './interactions-port.ts';
+import type { InteractionView, Interactions } from './interactions-port.ts';
 import { html } from './html.ts';
 import { PAGE_SECURITY_HEADERS, renderDocument, sendMessage } from './page-response.ts';
 import type { SignIn } from './sign-in.ts';
@@ -24,6 +24,13 @@ export interface PageContext {
   csrf: Csrf;
   logger: Logger;
   sso?: SignInLink;
+  /** Per-user upstream accounts to connect before a consent finishes (upstream OAuth). */
+  upstreamConsent?: UpstreamConsent;
+}
+
+/** The part of upstream connections the consent step needs (connections-consent.ts). */
+export interface UpstreamConsent {
+  next(view: InteractionView, userId: string): Promise<string | undefined>;
 }
 
 /** The part of single sign-on the pages show: a link that signs in and returns to `next`. */

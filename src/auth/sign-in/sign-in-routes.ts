@@ -12,7 +12,7 @@ import type { Interactions } from './interactions-port.ts';
 import { registerInteractionRoutes } from './interaction-routes.ts';
 import { registerInvitationRoutes } from './invitation-routes.ts';
 import { registerLoginRoutes } from './login-routes.ts';
-import type { SignInLink } from './page-context.ts';
+import type { SignInLink, UpstreamConsent } from './page-context.ts';
 import { STYLESHEET, STYLESHEET_PATH } from './page-response.ts';
 import { registerSetupRoutes } from './setup-routes.ts';
 import type { SignIn } from './sign-in.ts';
@@ -27,11 +27,14 @@ export function createSignInRoutes(deps: {
   setup: FirstRunSetup;
   /** Single sign-on, when configured: its link is shown on both sign-in pages. */
   sso?: SignInLink | undefined;
+  /** Upstream accounts a consent connects first, in the same browser trip (upstream OAuth). */
+  upstreamConsent?: UpstreamConsent | undefined;
 }): RouteModule {
-  const { sso, ...rest } = deps;
+  const { sso, upstreamConsent, ...rest } = deps;
   const context = {
     ...rest,
     ...(sso === undefined ? {} : { sso }),
+    ...(upstreamConsent === undefined ? {} : { upstreamConsent }),
     csrf: createCsrf({ publicUrl: deps.config.publicUrl }),
   };
   return (app) => {

@@ -56,8 +56,12 @@ describe('re-sealing stored secrets', () => {
       [
         ['server environment values', 1],
         ['server header values', 0],
+        ['member secret values', 0],
         ['OAuth client secrets', 1],
         ['signing keys', 1],
+        ['upstream OAuth client secrets', 0],
+        ['upstream OAuth registrations', 0],
+        ['upstream OAuth tokens', 0],
       ],
     );
     const server = (await store.servers.find('acme', 'memory'))!;
@@ -92,7 +96,7 @@ describe('re-sealing stored secrets', () => {
     assert.ok(again.every((tally) => tally.resealed === 0 && tally.sealed === 0));
     assert.deepEqual(
       again.map((tally) => tally.current),
-      [1, 1, 1, 1],
+      [1, 1, 0, 1, 1, 0, 0, 0],
     );
     await store.close();
   });

@@ -13,8 +13,10 @@
 import { CLIENT_SECRET_PURPOSE } from '../server/oidc-adapter.ts';
 import { openSigningJwk, SIGNING_KEY_PURPOSE } from '../server/signing-keys.ts';
 import type { Store } from '../../store/store.ts';
+import { MEMBER_SECRET_PURPOSE } from './member-secrets.ts';
 import { SERVER_ENV_PURPOSE } from './server-env.ts';
 import { HEADER_PURPOSE } from './upstream-auth-secrets.ts';
+import { upstreamOAuthResealers } from './connections-resealers.ts';
 import type { Vault } from './vault.ts';
 import { isSealedValue } from './vault.ts';
 
@@ -125,6 +127,22 @@ const serverHeaders: SecretResealer = {
   },
 };
 
+const memberSecrets: SecretResealer = {
+  kind: 'member secret values',
+  async run(store, context, write) {
+    const counts = tally(this.kind);
+    for (const secret of await store.memberSecrets.list()) {
+      const where = `member secret ${secret.name} of user ${secret.userId} on server ${secret.workspaceId}/${secret.serverId}`;
+      const next = resealValue(context, MEMBER_SECRET_PURPOSE, secret.sealedValue, where, counts);
+      if (next !== secret.sealedValue && write)
+        await store.memberSecrets.put(secret.workspaceId, secret.serverId, secret.userId, {
+          [secret.name]: next,
+        });
+    }
+    return counts;
+  },
+};
+
 const clientSecrets: SecretResealer = {
   kind: 'OAuth client secrets',
   async run(store, context, write) {
@@ -181,8 +199,10 @@ const signingKeys: SecretResealer = {
 export const resealers: readonly SecretResealer[] = [
   serverEnv,
   serverHeaders,
+  memberSecrets,
   clientSecrets,
   signingKeys,
+  ...upstreamOAuthResealers({ tally, resealValue }),
 ];
 
 /** Thrown by a rotation that found values no key opens; nothing was changed. */

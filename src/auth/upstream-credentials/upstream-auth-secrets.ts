@@ -17,16 +17,26 @@ import { VaultError } from './vault.ts';
 import type { Vault } from './vault.ts';
 
 export const HEADER_PURPOSE = 'server-header';
+/** An admin-registered upstream OAuth client's secret (`upstream_auth.oauth`). */
+export const OAUTH_CLIENT_SECRET_PURPOSE = 'upstream-client-secret';
 
 export const NO_UPSTREAM_AUTH: UpstreamAuth = { mode: 'none', forwardIdentity: false };
+
+/** Where a resolved OAuth client secret sits among a server's resolved values (not a header name). */
+const OAUTH_SECRET_KEY = ' oauth client secret';
 
 /** Plaintext header values per `workspaces` index, then `servers` index (`"0.1"`). */
 export type UpstreamHeaderValues = ReadonlyMap<string, Readonly<Record<string, string>>>;
 
-function opens(vault: Vault, sealed: string | undefined, plaintext: string): boolean {
-  if (sealed === undefined) return false;
+function opens(
+  vault: Vault,
+  sealed: string | null | undefined,
+  plaintext: string,
+  purpose = HEADER_PURPOSE,
+): boolean {
+  if (sealed === undefined || sealed === null) return false;
   try {
-    return vault.open(HEADER_PURPOSE, sealed) === plaintext && !vault.isStale(sealed);
+    return vault.open(purpose, sealed) === plaintext && !vault.isStale(sealed);
   } catch {
     return false;
   }
@@ -45,6 +55,28 @@ export function sealUpstreamAuth(
   if (declared === undefined) return NO_UPSTREAM_AUTH;
   const forwardIdentity = declared.forward_identity;
   if (declared.mode === 'none') return { mode: 'none', forwardIdentity };
+  if (declared.mode === 'oauth') {
+    const oauth = declared.oauth!;
+    const secret = oauth.client_secret;
+    const former = previous?.mode === 'oauth' ? previous.oauth.clientSecret : null;
+    return {
+      mode: 'oauth',
+      forwardIdentity,
+      oauth: {
+        grant: oauth.grant,
+        clientId: oauth.client_id ?? null,
+        clientSecret:
+          secret === undefined
+            ? null
+            : opens(vault, former, secret, OAUTH_CLIENT_SECRET_PURPOSE)
+              ? former
+              : vault.seal(OAUTH_CLIENT_SECRET_PURPOSE, secret),
+        scopes: [...oauth.scopes],
+        omitResource: oauth.omit_resource,
+        authorizeParams: { ...oauth.authorize_params },
+      },
+    };
+  }
   const former = previous?.mode === 'headers' ? previous.headers : {};
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(declared.headers ?? {}))
@@ -58,12 +90,21 @@ export function sealUpstreamAuth(
 export function literalUpstreamAuth(
   declared: DeclaredUpstreamAuth<{ value: string }>,
 ): DeclaredUpstreamAuth<string> {
+  const { oauth } = declared;
   return {
     mode: declared.mode,
     forward_identity: declared.forward_identity,
     headers: Object.fromEntries(
       Object.entries(declared.headers ?? {}).map(([name, entry]) => [name, entry.value]),
     ),
+    ...(oauth === undefined
+      ? {}
+      : {
+          oauth: {
+            ...oauth,
+            client_secret: oauth.client_secret?.value,
+          },
+        }),
   };
 }
 
@@ -120,6 +161,16 @@ export function resolveUpstreamHeaderValues(
           });
         else values[name] = value;
       }
+      const secretEnv = server.upstream_auth?.oauth?.client_secret?.value_env;
+      if (secretEnv !== undefined) {
+        const value = env[secretEnv];
+        if (value === undefined || value === '')
+          issues.push({
+            path: `workspaces.${wi}.servers.${si}.upstream_auth.oauth.client_secret_env`,
+            message: `environment variable ${secretEnv} is not set`,
+          });
+        else values[OAUTH_SECRET_KEY] = value;
+      }
       resolved.set(`${wi}.${si}`, values);
     });
   });
@@ -143,18 +194,25 @@ export function createDeclaredUpstreamAuth(
   return (workspaceIndex, serverIndex, previous) => {
     const declared = config.workspaces[workspaceIndex]?.servers[serverIndex]?.upstream_auth;
     if (declared === undefined) return NO_UPSTREAM_AUTH;
-    if (declared.mode === 'headers' && vault === undefined)
+    const needsVault =
+      declared.mode === 'headers' ||
+      (declared.mode === 'oauth' && declared.oauth?.client_secret !== undefined);
+    if (needsVault && vault === undefined)
       throw new ConfigFileError(source, [
         {
           path: `workspaces.${workspaceIndex}.servers.${serverIndex}.upstream_auth`,
           message: 'header values are sealed by the vault, which this command was not given',
         },
       ]);
+    const { [OAUTH_SECRET_KEY]: clientSecret, ...headers } =
+      values.get(`${workspaceIndex}.${serverIndex}`) ?? {};
+    const { oauth } = declared;
     return sealUpstreamAuth(
       {
         mode: declared.mode,
         forward_identity: declared.forward_identity,
-        headers: values.get(`${workspaceIndex}.${serverIndex}`) ?? {},
+        headers,
+        ...(oauth === undefined ? {} : { oauth: { ...oauth, client_secret: clientSecret } }),
       },
       vault as Vault,
       previous,

@@ -9,6 +9,7 @@ import { GatewayError } from '../../shared/errors.ts';
 import { negotiateLegacyVersion } from '../../session/protocol-version.ts';
 import { upstreamSessionKey } from '../../session/upstream-sessions.ts';
 import type { UpstreamSession } from '../../session/upstream-sessions.ts';
+import { noteClientInfo } from '../../telemetry/client-info.ts';
 import type { Upstream } from '../../upstream/upstream.ts';
 import { bridgeInitialize, refusesLegacy } from '../bridge/bridge-initialize.ts';
 import { isObject, isResponse } from '../json-rpc.ts';
@@ -98,6 +99,7 @@ export async function handleInitialize(
 ): Promise<void> {
   const params = readInitializeParams(message);
   call.record.protocolVersion = params.protocolVersion;
+  noteClientInfo(call.record, params.clientInfo);
   const key = upstreamSessionKey({
     serverKey: call.serverKey,
     principalId: call.principal.id,

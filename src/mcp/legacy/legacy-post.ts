@@ -18,6 +18,7 @@ import { header } from '../mcp-call.ts';
 import type { McpCall, McpDeps } from '../mcp-call.ts';
 import { gatewayErrorResponse, recordAnswer, sendAccepted, sendJson } from '../reply.ts';
 import { openSseStream } from '../sse-writer.ts';
+import { noteClientInfo } from '../../telemetry/client-info.ts';
 import { mapForSession, pendingKey, toUpstreamRequest } from './relay.ts';
 import { currentUpstreamSessionId, sendToUpstreamSession } from './upstream-binding.ts';
 
@@ -46,6 +47,7 @@ export function requireSession(
   }
   call.record.protocolVersion = session.ver;
   call.record.sessionTag = session.tag;
+  noteClientInfo(call.record, session.ci);
   return { id, session };
 }
 

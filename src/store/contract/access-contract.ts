@@ -29,6 +29,7 @@ export function accessContract(h: ContractHarness): void {
           ...stdio,
           url: null,
           upstreamAuth: { mode: 'none', forwardIdentity: false },
+          capture: { mode: 'metadata', masks: [] },
           createdAt: undefined,
           updatedAt: undefined,
         },

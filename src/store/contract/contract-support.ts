@@ -38,6 +38,12 @@ export function requestRecord(overrides: Partial<RequestRecord> = {}): RequestRe
     errorMessage: null,
     bytesIn: 120,
     bytesOut: 3_000_000_000,
+    clientId: null,
+    clientName: null,
+    clientVersion: null,
+    arguments: null,
+    result: null,
+    traceId: null,
     ...overrides,
   };
 }

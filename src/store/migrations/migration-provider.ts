@@ -9,6 +9,12 @@ import { serverCwd } from './0002-server-cwd.ts';
 import { identitySchema } from './0003-identity.ts';
 import { hashedOAuthTokenIds } from './0004-hashed-oauth-token-ids.ts';
 import { serverUpstreamAuth } from './0005-server-upstream-auth.ts';
+import { upstreamConnectionsSchema } from './0006-upstream-connections.ts';
+import { serverPoliciesSchema } from './0007-server-policies.ts';
+import { usageLimitsSchema } from './0008-usage-limits.ts';
+import { requestRecordDetails } from './0009-request-record-details.ts';
+import { auditLog } from './0010-audit-log.ts';
+import { memberSecrets } from './0011-member-secrets.ts';
 
 const migrations = {
   '0001-initial-schema': initialSchema,
@@ -16,6 +22,12 @@ const migrations = {
   '0003-identity': identitySchema,
   '0004-hashed-oauth-token-ids': hashedOAuthTokenIds,
   '0005-server-upstream-auth': serverUpstreamAuth,
+  '0006-upstream-connections': upstreamConnectionsSchema,
+  '0007-server-policies': serverPoliciesSchema,
+  '0008-usage-limits': usageLimitsSchema,
+  '0009-request-record-details': requestRecordDetails,
+  '0010-audit-log': auditLog,
+  '0011-member-secrets': memberSecrets,
 } satisfies Record<string, (codec: DialectCodec) => Migration>;
 
 /** Every migration name, in the order they apply. */

@@ -1,0 +1,20 @@
+/**
+ * Hidden ≡ absent: a call to a tool, prompt or resource the policy hides is
+ * refused with the very error an MCP server built on the SDK answers for a
+ * name it does not have (probed against the SDK v2 server in both eras), so
+ * a client cannot tell a hidden item from a missing one.
+ */
+import type { JsonRpcErrorObject } from '../mcp/json-rpc.ts';
+import { JsonRpcCode } from '../shared/errors.ts';
+
+export function unknownToolError(name: string): JsonRpcErrorObject {
+  return { code: JsonRpcCode.InvalidParams, message: `Tool ${name} not found` };
+}
+
+export function unknownPromptError(name: string): JsonRpcErrorObject {
+  return { code: JsonRpcCode.InvalidParams, message: `Prompt ${name} not found` };
+}
+
+export function unknownResourceError(uri: string): JsonRpcErrorObject {
+  return { code: JsonRpcCode.InvalidParams, message: `Resource not found: ${uri}`, data: { uri } };
+}

@@ -1,0 +1,64 @@
+/**
+ * The usage counters port. `consume` is atomic: N concurrent calls against a
+ * limit of N are all allowed and the next is refused, on one instance
+ * (memory) or on many (Redis, same contract).
+ *
+ * Windows are fixed and aligned to the epoch (a per-minute window runs from
+ * :00 to :59 of each minute, a per-day window is a UTC day), so limits reset
+ * on schedule and every instance agrees on where a window starts without
+ * sharing a clock beyond NTP.
+ */
+
+export interface ConsumeResult {
+  readonly allowed: boolean;
+  /** Requests still allowed in the current window after this one. */
+  readonly remaining: number;
+  /** Time until the window resets (0 when allowed). */
+  readonly retryAfterMs: number;
+}
+
+export interface UsageCounters {
+  consume(key: string, windowMs: number, limit: number): ConsumeResult | Promise<ConsumeResult>;
+}
+
+interface Window {
+  start: number;
+  count: number;
+  end: number;
+}
+
+/** Windows kept before expired ones are swept; a bound on memory, not on correctness. */
+const SWEEP_AT = 10_000;
+
+/** The memory adapter answers at once: one instance, one event loop, so each consume is atomic. */
+export interface MemoryUsageCounters extends UsageCounters {
+  consume(key: string, windowMs: number, limit: number): ConsumeResult;
+}
+
+export function createMemoryUsageCounters(now: () => number = Date.now): MemoryUsageCounters {
+  const windows = new Map<string, Window>();
+  const sweep = (at: number): void => {
+    for (const [key, window] of windows) if (window.end <= at) windows.delete(key);
+  };
+  return {
+    consume(key, windowMs, limit) {
+      if (!Number.isInteger(windowMs) || windowMs <= 0)
+        throw new RangeError('windowMs must be a positive integer');
+      if (!Number.isInteger(limit) || limit < 0)
+        throw new RangeError('limit must be a non-negative integer');
+      const at = now();
+      const start = at - (at % windowMs);
+      const end = start + windowMs;
+      const slot = `${windowMs}\u0000${key}`;
+      let window = windows.get(slot);
+      if (window === undefined || window.start !== start) {
+        if (windows.size >= SWEEP_AT) sweep(at);
+        window = { start, count: 0, end };
+        windows.set(slot, window);
+      }
+      if (window.count >= limit) return { allowed: false, remaining: 0, retryAfterMs: end - at };
+      window.count += 1;
+      return { allowed: true, remaining: limit - window.count, retryAfterMs: 0 };
+    },
+  };
+}

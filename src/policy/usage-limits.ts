@@ -1,0 +1,173 @@
+/**
+ * Usage limits as an interceptor: each client request that matches a rule of
+ * its workspace consumes one unit of that rule's counter (per group); a
+ * request over a limit is answered by the gateway with `rate_limited` and
+ * `data.retryAfterSeconds`, and never reaches the upstream.
+ *
+ * Rules are read from the store and cached per workspace for a second, so a
+ * change applies to the next requests on every instance within that time.
+ * A request matching several rules consumes from each in rule-name order and
+ * stops at the first refusal (units taken from the earlier rules stay taken:
+ * the port is atomic per counter, not across counters).
+ */
+import type { Principal } from '../auth/resource/principal.ts';
+import type { Interceptor, InterceptorSource } from '../mcp/intercept/interceptor.ts';
+import type { JsonRpcRequest } from '../mcp/json-rpc.ts';
+import { gatewayErrorResponse } from '../mcp/reply.ts';
+import { GatewayError } from '../shared/errors.ts';
+import type { ServerDefinition, UsageLimitRule, UsagePeriod } from '../store/model.ts';
+import type { Store } from '../store/store.ts';
+import type { UsageCounters } from './usage-limits-counters.ts';
+
+/** Weeks are 7-day windows aligned to the epoch: they start on Thursdays, 00:00 UTC. */
+export const PERIOD_MS: Readonly<Record<UsagePeriod, number>> = {
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 604_800_000,
+};
+
+/** Lifecycle and liveness requests are never counted: a client over its limit can still connect and ping. */
+const EXEMPT_METHODS = new Set(['initialize', 'ping', 'server/discover']);
+
+const RULES_TTL_MS = 1_000;
+
+export function ruleMatches(
+  rule: UsageLimitRule,
+  serverId: string,
+  method: string,
+  tool: string | null,
+): boolean {
+  if (EXEMPT_METHODS.has(method)) return false;
+  if (rule.serverId !== null && rule.serverId !== serverId) return false;
+  if (rule.tool !== null && (method !== 'tools/call' || rule.tool !== tool)) return false;
+  return rule.method === null || rule.method === method;
+}
+
+/** The counter of one rule for one caller: the workspace and rule always, then each group asked for. */
+export function counterKey(
+  rule: UsageLimitRule,
+  serverId: string,
+  principal: Principal,
+  tool: string | null,
+): string {
+  const parts = [rule.workspaceId, rule.id];
+  for (const group of rule.groupBy) {
+    if (group === 'server') parts.push(`s:${serverId}`);
+    else if (group === 'tool') parts.push(`t:${tool ?? ''}`);
+    else if (group === 'member') parts.push(`m:${principal.userId}`);
+    // An OAuth caller has no API key: its credential is the (user, client) pair.
+    else parts.push(principal.apiKeyId === null ? `c:${principal.id}` : `k:${principal.apiKeyId}`);
+  }
+  return parts.join('\u0000');
+}
+
+function toolOf(message: JsonRpcRequest): string | null {
+  const name = message.params?.name;
+  return message.method === 'tools/call' && typeof name === 'string' ? name : null;
+}
+
+export interface UsageLimitRefusal {
+  readonly rule: UsageLimitRule;
+  readonly retryAfterMs: number;
+}
+
+/** Consumes one unit from every matching rule; the first refusal, or undefined when allowed. */
+export async function consumeUsage(
+  rules: readonly UsageLimitRule[],
+  counters: UsageCounters,
+  server: ServerDefinition,
+  principal: Principal,
+  message: JsonRpcRequest,
+): Promise<UsageLimitRefusal | undefined> {
+  const tool = toolOf(message);
+  for (const rule of rules) {
+    if (!ruleMatches(rule, server.id, message.method, tool)) continue;
+    const key = counterKey(rule, server.id, principal, tool);
+    const consumed = counters.consume(key, PERIOD_MS[rule.period], rule.limit);
+    // The memory adapter answers at once: no microtask per rule on the hot path.
+    const result = consumed instanceof Promise ? await consumed : consumed;
+    if (!result.allowed) return { rule, retryAfterMs: result.retryAfterMs };
+  }
+  return undefined;
+}
+
+export function rateLimitedError(refusal: UsageLimitRefusal): GatewayError {
+  const { rule } = refusal;
+  const retryAfterSeconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+  return new GatewayError(
+    'rate_limited',
+    `Usage limit "${rule.name}" reached: ${rule.limit} requests per ${rule.period}. Retry in ${retryAfterSeconds} s.`,
+    { data: { retryAfterSeconds, limit: rule.name } },
+  );
+}
+
+export interface UsageLimitsDeps {
+  readonly store: Pick<Store, 'usageLimits'>;
+  readonly counters: UsageCounters;
+  readonly now?: () => number;
+}
+
+export interface UsageLimits extends InterceptorSource {
+  /** Forgets cached rules (this instance applies a change at once). */
+  clear(): void;
+}
+
+export function createUsageLimits(deps: UsageLimitsDeps): UsageLimits {
+  const now = deps.now ?? Date.now;
+  interface Entry {
+    readonly rules: readonly UsageLimitRule[];
+    readonly at: number;
+    /** Per server: the rules that may match it (most servers have none, and pay a lookup). */
+    readonly byServer: Map<string, readonly UsageLimitRule[]>;
+  }
+  const cache = new Map<string, Entry>();
+
+  // One store read per workspace at a time, however many requests find the entry stale.
+  const reading = new Map<string, Promise<Entry>>();
+
+  const entryOf = (workspaceId: string): Entry | Promise<Entry> => {
+    const cached = cache.get(workspaceId);
+    if (cached !== undefined && now() - cached.at < RULES_TTL_MS) return cached;
+    let read = reading.get(workspaceId);
+    if (read === undefined) {
+      read = deps.store.usageLimits
+        .list(workspaceId)
+        .then((rules) => {
+          const entry: Entry = { rules, at: now(), byServer: new Map() };
+          cache.set(workspaceId, entry);
+          return entry;
+        })
+        .finally(() => reading.delete(workspaceId));
+      reading.set(workspaceId, read);
+    }
+    return read;
+  };
+
+  return {
+    async interceptorsFor(server, principal) {
+      const entry = await entryOf(server.workspaceId);
+      let rules = entry.byServer.get(server.id);
+      if (rules === undefined) {
+        rules = entry.rules.filter((rule) => rule.serverId === null || rule.serverId === server.id);
+        entry.byServer.set(server.id, rules);
+      }
+      if (rules.length === 0) return [];
+      const interceptor: Interceptor = {
+        name: 'usage-limits',
+        async onRequest(message) {
+          const refusal = await consumeUsage(rules, deps.counters, server, principal, message);
+          if (refusal === undefined) return { kind: 'forward', message };
+          return {
+            kind: 'answer',
+            message: gatewayErrorResponse(message.id, rateLimitedError(refusal)),
+          };
+        },
+      };
+      return [interceptor];
+    },
+    clear() {
+      cache.clear();
+    },
+  };
+}

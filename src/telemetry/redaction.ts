@@ -1,0 +1,169 @@
+/**
+ * Redaction of captured bodies (capture mode `full`) before they reach a
+ * record. Three layers, applied to a copy, never to the message in flight:
+ *
+ * 1. keys: a value whose key matches one of the secret-key patterns
+ *    (case-insensitive, `_`/`-` ignored: `apiKey` ≡ `api_key` ≡ `API-KEY`)
+ *    is masked whole, wherever it appears;
+ * 2. values: strings that carry credentials (bearer tokens, JWTs, well-known
+ *    key formats, long opaque tokens) are masked wherever they appear;
+ * 3. field masks: per-server paths (capture-settings.ts) masked outright.
+ *
+ * The result is JSON text capped at `maxBytes`: a longer body is kept as a
+ * `$truncated` envelope with a prefix of the redacted text, so a record stays
+ * valid JSON and no secret survives truncation.
+ */
+import { maskSegments } from './capture-settings.ts';
+
+export const MASK = '[redacted]';
+
+/** Default secret-key patterns (PORTCULLIS_REDACT_KEYS replaces them). */
+export const DEFAULT_SECRET_KEYS: readonly string[] = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'apikey',
+  'authorization',
+  'cookie',
+  'credential',
+  'privatekey',
+  'accesskey',
+  'sessionid',
+  'signature',
+];
+
+// Substrings inside free text: bearer credentials, JWTs, and key formats
+// whose prefixes identify them (GitHub, Slack, AWS, Google, OpenAI-style,
+// Stripe, GitLab, this gateway's own API keys).
+const SECRET_IN_TEXT =
+  /\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}|\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*|\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|sk-[A-Za-z0-9_-]{16,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|glpat-[A-Za-z0-9_-]{16,}|pcl_[A-Za-z0-9_-]{20,})/gi;
+
+/** A whole value that is one long opaque token (letters and digits mixed, no spaces). */
+const OPAQUE_TOKEN = /^[A-Za-z0-9_\-+/=.~]{32,}$/;
+
+function isOpaqueToken(value: string): boolean {
+  return (
+    value.length <= 4096 && OPAQUE_TOKEN.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value)
+  );
+}
+
+const normalize = (key: string): string => key.toLowerCase().replaceAll(/[^a-z0-9]/g, '');
+
+const MAX_DEPTH = 32;
+
+export interface RedactorOptions {
+  /** Key patterns; a key matches when its normalized form contains one. */
+  readonly secretKeys?: readonly string[];
+  /** Largest captured body, in bytes of JSON text. */
+  readonly maxBytes: number;
+}
+
+/**
+ * `secrets`, when given, links the two captures of one call: masking the
+ * arguments adds the secret strings it masked, and redacting the result then
+ * masks those strings wherever they appear in it (a tool that echoes its
+ * input must not bring back a password the arguments' redaction removed).
+ */
+export type Redact = (
+  root: 'arguments' | 'result',
+  value: unknown,
+  masks: readonly string[],
+  secrets?: Set<string>,
+) => string;
+
+/** Echoes shorter than this are left alone: they would mask ordinary words. */
+const MIN_ECHO_LENGTH = 6;
+
+function collectStrings(value: unknown, into: Set<string> | undefined, depth = 0): void {
+  if (into === undefined || depth > MAX_DEPTH) return;
+  if (typeof value === 'string') {
+    if (value.length >= MIN_ECHO_LENGTH) into.add(value);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) collectStrings(item, into, depth + 1);
+  }
+}
+
+export function createRedactor(options: RedactorOptions): Redact {
+  const patterns = (options.secretKeys ?? DEFAULT_SECRET_KEYS).map(normalize).filter(Boolean);
+  const keyCache = new Map<string, boolean>();
+  const isSecretKey = (key: string): boolean => {
+    let secret = keyCache.get(key);
+    if (secret === undefined) {
+      const normalized = normalize(key);
+      secret = patterns.some((pattern) => normalized.includes(pattern));
+      if (keyCache.size < 10_000) keyCache.set(key, secret);
+    }
+    return secret;
+  };
+
+  function scrubText(value: string, found: Set<string> | undefined, echoes: string[]): string {
+    if (isOpaqueToken(value)) {
+      found?.add(value);
+      return MASK;
+    }
+    let text = value;
+    for (const echo of echoes) if (text.includes(echo)) text = text.replaceAll(echo, MASK);
+    return text.replace(SECRET_IN_TEXT, (match) => {
+      found?.add(match);
+      return MASK;
+    });
+  }
+
+  /** `paths`: the remaining segments of every mask still matching at this depth. */
+  function walk(
+    value: unknown,
+    paths: readonly string[][],
+    depth: number,
+    found: Set<string> | undefined,
+    echoes: string[],
+  ): unknown {
+    if (paths.some((path) => path.length === 0)) {
+      collectStrings(value, found);
+      return MASK;
+    }
+    if (typeof value === 'string') return scrubText(value, found, echoes);
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth >= MAX_DEPTH) return '[too deep]';
+    const next = (key: string): string[][] =>
+      paths.filter((path) => path[0] === '*' || path[0] === key).map((path) => path.slice(1));
+    if (Array.isArray(value))
+      return value.map((item, i) => walk(item, next(String(i)), depth + 1, found, echoes));
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (isSecretKey(key) && item !== null) {
+        collectStrings(item, found);
+        out[key] = MASK;
+      } else out[key] = walk(item, next(key), depth + 1, found, echoes);
+    }
+    return out;
+  }
+
+  return (root, value, masks, secrets) => {
+    const paths = masks
+      .map(maskSegments)
+      .filter((segments) => segments[0] === root)
+      .map((segments) => segments.slice(1));
+    // Arguments add to the call's secrets; the result is scrubbed of them (longest first).
+    const found = root === 'arguments' ? secrets : undefined;
+    const echoes =
+      root === 'result' && secrets !== undefined
+        ? [...secrets].sort((a, b) => b.length - a.length)
+        : [];
+    const text = JSON.stringify(walk(value, paths, 0, found, echoes)) ?? 'null';
+    const bytes = Buffer.byteLength(text);
+    if (bytes <= options.maxBytes) return text;
+    // The envelope escapes the preview again: shrink it until the whole fits.
+    let length = options.maxBytes;
+    for (;;) {
+      length = Math.floor(length * 0.8);
+      const envelope = JSON.stringify({
+        $truncated: true,
+        $bytes: bytes,
+        $preview: text.slice(0, length),
+      });
+      if (Buffer.byteLength(envelope) <= options.maxBytes || length === 0) return envelope;
+    }
+  };
+}
