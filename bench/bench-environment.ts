@@ -7,13 +7,16 @@
  *
  * Whatever is measured always runs alone on the server CPU, so "direct" is the
  * upstream's own ceiling. The upstream CPU is a third CPU when there is one, else
- * the load generator's.
+ * the load generator's. The feature scenarios (policy, capture) add their own
+ * gateways in front of the same upstream (feature-targets.ts).
  */
 import path from 'node:path';
 import type { BenchTarget, TargetName } from './bench-target.ts';
 import type { CpuPinning } from './cpu-pinning.ts';
 import { STATS_PATH } from './cheap-upstream.ts';
+import { startFeatureTargets } from './feature-targets.ts';
 import { startGatewayProcess } from './gateway-process.ts';
+import type { ScenarioName } from './sample.ts';
 import { spawnServerProcess, type ServerProcess } from './server-process.ts';
 
 export interface BenchEnvironment {
@@ -26,11 +29,20 @@ export interface BenchEnvironment {
 const UPSTREAM_SCRIPT = path.join(import.meta.dirname, 'cheap-upstream.ts');
 const BLIND_PROXY_SCRIPT = path.join(import.meta.dirname, 'blind-proxy.ts');
 
+/** The main targets serve the original scenarios; the feature scenarios bring their own. */
+const MAIN_SCENARIOS: readonly ScenarioName[] = ['throughput', 'latency', 'claude'];
+
 export async function startBenchEnvironment(
-  wanted: readonly TargetName[],
+  targetNames: readonly TargetName[],
   pinning: CpuPinning,
   gatewayEntry?: string,
+  scenarios: readonly ScenarioName[] = MAIN_SCENARIOS,
 ): Promise<BenchEnvironment> {
+  const wanted = scenarios.some((scenario) => MAIN_SCENARIOS.includes(scenario)) ? targetNames : [];
+  const features = {
+    policy: scenarios.includes('policy'),
+    capture: scenarios.includes('capture'),
+  };
   const started: ServerProcess[] = [];
   const targets: BenchTarget[] = [];
   const close = async (): Promise<void> => {
@@ -61,7 +73,13 @@ export async function startBenchEnvironment(
         upstreamStatsUrl: new URL(STATS_PATH, direct.url).href,
       });
     }
-    if (!wanted.includes('blind') && !wanted.includes('gateway')) return environment();
+    if (
+      !wanted.includes('blind') &&
+      !wanted.includes('gateway') &&
+      !features.policy &&
+      !features.capture
+    )
+      return environment();
 
     const upstream = await spawnServerProcess({
       name: 'cheap upstream',
@@ -111,6 +129,16 @@ export async function startBenchEnvironment(
         upstreamStatsUrl,
         recentOutput: () => gateway.recentOutput(),
       });
+    }
+    if (features.policy || features.capture) {
+      const featureTargets = await startFeatureTargets({
+        ...features,
+        upstream: { url: upstream.url, statsUrl: upstreamStatsUrl, loadSidePids },
+        pinning,
+        gatewayEntry,
+        started,
+      });
+      targets.push(...featureTargets);
     }
     return environment();
   } catch (error) {

@@ -32,9 +32,13 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --connections N      connections for the throughput scenario (default 64)
   --claude-workers L   comma list of worker counts for the Claude pattern (default 1,16)
   --only L             comma list of targets: direct,blind,gateway (default all three)
-  --scenarios L        comma list: throughput,latency,claude,stdio (default the first
-                       three); stdio compares the gateway with supergateway in front of
-                       one stdio server, at --connections and at one connection
+  --scenarios L        comma list: throughput,latency,claude,stdio,policy,capture
+                       (default the first three); stdio compares the gateway with
+                       supergateway in front of one stdio server, at --connections and
+                       at one connection; policy compares a server with a 50-rule policy
+                       with one without, capture a gateway with records on and
+                       capture: full with one with records off (both tools/call
+                       throughput at --connections; --only does not apply to them)
   --no-pin             do not pin processes to CPUs with taskset
   --wait-quiet S       before each measurement, wait up to S seconds for a second in
                        which other processes use under 10 % of a CPU, and repeat a

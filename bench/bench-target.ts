@@ -5,7 +5,17 @@ export const TARGET_NAMES = ['direct', 'blind', 'gateway'] as const;
 /** The stdio scenario's targets: the same stdio server behind the gateway and behind supergateway. */
 export const STDIO_TARGET_NAMES = ['gateway-stdio', 'supergateway'] as const;
 
-export type TargetName = (typeof TARGET_NAMES)[number] | (typeof STDIO_TARGET_NAMES)[number];
+/** The policy scenario's targets: two servers of one gateway, without and with a 50-rule policy. */
+export const POLICY_TARGET_NAMES = ['no-policy', 'policy'] as const;
+
+/** The capture scenario's targets: two gateways, records off and records on with `capture: full`. */
+export const CAPTURE_TARGET_NAMES = ['records-off', 'capture-full'] as const;
+
+export type TargetName =
+  | (typeof TARGET_NAMES)[number]
+  | (typeof STDIO_TARGET_NAMES)[number]
+  | (typeof POLICY_TARGET_NAMES)[number]
+  | (typeof CAPTURE_TARGET_NAMES)[number];
 
 /** One way to reach the echo tool: the upstream itself, the blind proxy, or the gateway. */
 export interface BenchTarget extends McpEndpoint {

@@ -1,6 +1,7 @@
 /**
  * A minimal, fast MCP Streamable HTTP server of the 2025-11-25 era: sessions by
- * `Mcp-Session-Id`, JSON responses only, one `echo` tool. It is the upstream every
+ * `Mcp-Session-Id`, JSON responses only, an `echo` tool and `EXTRA_TOOL_COUNT` more
+ * (listed and callable, answering like echo: the policy scenario's rules name them). It is the upstream every
  * benchmark target reaches, and the "direct" target itself, so it must cost as
  * little as possible: no framework, no schema validation, no SSE.
  *
@@ -38,6 +39,24 @@ const ECHO_TOOL = {
   },
 };
 
+/** Tools besides echo: a realistic policy names many tools, most of them not the one called. */
+export const EXTRA_TOOL_COUNT = 40;
+
+export function extraToolName(index: number): string {
+  return `tool_${String(index + 1).padStart(2, '0')}`;
+}
+
+const EXTRA_TOOLS = Array.from({ length: EXTRA_TOOL_COUNT }, (_, index) => ({
+  name: extraToolName(index),
+  description: `Bench tool ${index + 1}; returns its text argument.`,
+  inputSchema: ECHO_TOOL.inputSchema,
+  // Every other tool is read-only, so read-only rules have something to keep and to hide.
+  annotations: { readOnlyHint: index % 2 === 0 },
+}));
+
+const TOOLS = [ECHO_TOOL, ...EXTRA_TOOLS];
+const TOOL_NAMES = new Set(TOOLS.map((tool) => tool.name));
+
 type JsonRpcId = string | number;
 
 interface JsonRpcMessage {
@@ -73,9 +92,12 @@ function rpcError(id: JsonRpcId | null, code: number, message: string): unknown 
 function callTool(message: JsonRpcMessage): unknown {
   const id = message.id ?? null;
   const params = message.params;
-  if (params?.name !== 'echo') return rpcError(id, -32602, `Unknown tool: ${String(params?.name)}`);
-  const text = params.arguments?.text;
-  if (typeof text !== 'string') return rpcError(id, -32602, 'echo needs a string argument "text"');
+  const name = params?.name;
+  if (name !== 'echo' && (typeof name !== 'string' || !TOOL_NAMES.has(name)))
+    return rpcError(id, -32602, `Unknown tool: ${String(name)}`);
+  const text = params?.arguments?.text;
+  if (typeof text !== 'string')
+    return rpcError(id, -32602, `${name} needs a string argument "text"`);
   return { jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: false } };
 }
 
@@ -85,7 +107,7 @@ function answer(message: JsonRpcMessage): unknown {
     case 'tools/call':
       return callTool(message);
     case 'tools/list':
-      return { jsonrpc: '2.0', id, result: { tools: [ECHO_TOOL] } };
+      return { jsonrpc: '2.0', id, result: { tools: TOOLS } };
     case 'ping':
       return { jsonrpc: '2.0', id, result: {} };
     default:

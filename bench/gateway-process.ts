@@ -17,6 +17,8 @@ import type { CpuPinning } from './cpu-pinning.ts';
 import { stopChild, type ServerProcess } from './server-process.ts';
 
 export interface GatewayProcess extends ServerProcess {
+  /** `http://host:port`, for the MCP paths of other servers of the config. */
+  readonly origin: string;
   /** Headers every MCP request to the gateway needs (the API key). */
   readonly headers: Readonly<Record<string, string>>;
   /** The tail of the gateway's stdout and stderr. */
@@ -37,6 +39,10 @@ export interface GatewayProcessOptions {
   /** CLI entry point, run as `node <entry> serve`; default src/cli/main.ts (a build also works). */
   readonly entry?: string;
   readonly startTimeoutMs?: number;
+  /** The declarative config instead of the default one (server `bench/echo`); `upstream` is then unused. */
+  readonly config?: string;
+  /** `PORTCULLIS_*` settings on top of the bench's own (e.g. `PORTCULLIS_RECORDS: 'false'`). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
@@ -55,6 +61,13 @@ function serverYaml(upstream: string | StdioCommand): string[] {
   ];
 }
 
+/** The API key line every bench config ends with; the key reaches every server of the workspace. */
+export const BENCH_API_KEY_YAML = [
+  'api_keys:',
+  '  - { name: bench, user: bench@example.test, workspace: bench, key_env: BENCH_API_KEY }',
+  '',
+];
+
 function benchConfigYaml(upstream: string | StdioCommand): string {
   return [
     'users:',
@@ -67,9 +80,7 @@ function benchConfigYaml(upstream: string | StdioCommand): string {
     '    servers:',
     '      - id: echo',
     ...serverYaml(upstream),
-    'api_keys:',
-    '  - { name: bench, user: bench@example.test, workspace: bench, key_env: BENCH_API_KEY }',
-    '',
+    ...BENCH_API_KEY_YAML,
   ].join('\n');
 }
 
@@ -99,7 +110,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'portcullis-bench-'));
   const configFile = path.join(dataDir, 'bench.yaml');
-  await writeFile(configFile, benchConfigYaml(options.upstream));
+  await writeFile(configFile, options.config ?? benchConfigYaml(options.upstream));
   const port = await findFreePort();
   const apiKey = `pcb_${randomBytes(32).toString('base64url')}`;
   const env = {
@@ -111,6 +122,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     PORTCULLIS_SECRET_KEY: randomBytes(32).toString('base64'),
     PORTCULLIS_UPSTREAM_ALLOW_PRIVATE: '127.0.0.0/8',
     PORTCULLIS_LOG_LEVEL: 'warn',
+    ...options.env,
     BENCH_API_KEY: apiKey,
   };
 
@@ -151,6 +163,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
 
   return {
     url: `${base}${GATEWAY_MCP_PATH}`,
+    origin: base,
     pid: child.pid,
     headers: { authorization: `Bearer ${apiKey}` },
     recentOutput: () => output,

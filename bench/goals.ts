@@ -4,6 +4,8 @@
  * a number from another machine.
  */
 import type { BenchOptions } from './bench-options.ts';
+import type { TargetName } from './bench-target.ts';
+import type { ScenarioName } from './sample.ts';
 import { findRow, type SummaryRow } from './summary.ts';
 
 export type GoalStatus = 'met' | 'not met' | 'not measured';
@@ -22,6 +24,10 @@ export interface GoalResult {
 const THROUGHPUT_RATIO_MIN = 0.8;
 const ADDED_P50_MAX_MS = 0.3;
 const CLAUDE_RATIO_MAX = 1.0;
+/** Issue 6: a realistic policy set costs at most 10 % of the throughput. */
+const POLICY_RATIO_MIN = 0.9;
+/** Issue 7: full records cost at most 10 % of the throughput. */
+const CAPTURE_RATIO_MIN = 0.9;
 
 function notMeasured(goal: string, threshold: string, missing: string): GoalResult {
   return {
@@ -100,5 +106,58 @@ export function evaluateGoals(rows: readonly SummaryRow[], options: BenchOptions
       status: verdict(ratio <= CLAUDE_RATIO_MAX, failures),
     });
   }
+  if (options.scenarios.includes('policy'))
+    results.push(
+      ratioGoal(rows, {
+        goal: `tools/call throughput, 50-rule policy ÷ no policy, ${options.connections} connections`,
+        scenario: 'policy',
+        concurrency: options.connections,
+        measured: 'policy',
+        reference: 'no-policy',
+        min: POLICY_RATIO_MIN,
+      }),
+    );
+  if (options.scenarios.includes('capture'))
+    results.push(
+      ratioGoal(rows, {
+        goal: `tools/call throughput, records with capture: full ÷ records off, ${options.connections} connections`,
+        scenario: 'capture',
+        concurrency: options.connections,
+        measured: 'capture-full',
+        reference: 'records-off',
+        min: CAPTURE_RATIO_MIN,
+      }),
+    );
   return results;
+}
+
+interface RatioGoal {
+  readonly goal: string;
+  readonly scenario: ScenarioName;
+  readonly concurrency: number;
+  readonly measured: TargetName;
+  readonly reference: TargetName;
+  readonly min: number;
+}
+
+/** `median(measured req/s) ÷ median(reference req/s) ≥ min`, from the same run. */
+function ratioGoal(rows: readonly SummaryRow[], spec: RatioGoal): GoalResult {
+  const measured = findRow(rows, spec.scenario, spec.concurrency, spec.measured);
+  const reference = findRow(rows, spec.scenario, spec.concurrency, spec.reference);
+  const threshold = `≥ ${spec.min}`;
+  if (measured === undefined || reference === undefined)
+    return notMeasured(
+      spec.goal,
+      threshold,
+      `${spec.scenario}: ${spec.reference}, ${spec.measured}`,
+    );
+  const ratio = measured.rate.median / reference.rate.median;
+  const failures = measured.failures + reference.failures;
+  return {
+    goal: spec.goal,
+    threshold,
+    measured: `${ratio.toFixed(2)}×${failureNote(failures)}`,
+    value: ratio,
+    status: verdict(ratio >= spec.min, failures),
+  };
 }

@@ -1,4 +1,5 @@
 /** Renders a run as markdown: context, goal verdicts, then one table per scenario. */
+import { CAPTURE_TARGET_NAMES, POLICY_TARGET_NAMES } from './bench-target.ts';
 import type { BenchReport } from './bench-report.ts';
 import { findRow, type SummaryRow } from './summary.ts';
 import type { Spread } from './stats.ts';
@@ -203,6 +204,63 @@ export function renderMarkdown(report: BenchReport): string {
         '',
       );
     }
+  }
+  const features = [
+    {
+      scenario: 'policy' as const,
+      title: '(d) policy: tools/call throughput without and with a 50-rule policy',
+      targets: POLICY_TARGET_NAMES,
+      reference: 'no-policy' as const,
+    },
+    {
+      scenario: 'capture' as const,
+      title: '(e) capture: tools/call throughput, records off and records with capture: full',
+      targets: CAPTURE_TARGET_NAMES,
+      reference: 'records-off' as const,
+    },
+  ];
+  for (const feature of features) {
+    if (!options.scenarios.includes(feature.scenario)) continue;
+    out.push(`## ${feature.title}, ${options.connections} connections`, '');
+    const reference = findRow(
+      report.summary,
+      feature.scenario,
+      options.connections,
+      feature.reference,
+    );
+    const rows = feature.targets.flatMap((target) => {
+      const row = findRow(report.summary, feature.scenario, options.connections, target);
+      return row === undefined ? [] : [row];
+    });
+    out.push(
+      table(
+        [
+          'target',
+          'req/s',
+          `÷ ${feature.reference}`,
+          'p50 ms',
+          'p99 ms',
+          'server CPU µs/req',
+          'upstream req/op',
+          'failures',
+          'load side CPU %',
+          'other load %',
+        ],
+        rows.map((r) => [
+          r.target,
+          withRange(r.rate, 0),
+          reference === undefined ? '–' : fixed(r.rate.median / reference.rate.median, 2),
+          fixed(r.p50Ms.median, 2),
+          fixed(r.p99Ms.median, 2),
+          cpu(r),
+          upstreamTotal(r),
+          String(r.failures),
+          loadSide(r),
+          load(r),
+        ]),
+      ),
+      '',
+    );
   }
   return out.join('\n');
 }

@@ -8,7 +8,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { USAGE, parseBenchOptions, type BenchOptions } from './bench-options.ts';
 import { startBenchEnvironment } from './bench-environment.ts';
-import type { BenchTarget } from './bench-target.ts';
+import {
+  CAPTURE_TARGET_NAMES,
+  POLICY_TARGET_NAMES,
+  TARGET_NAMES,
+  type BenchTarget,
+  type TargetName,
+} from './bench-target.ts';
 import { writeBenchReport } from './bench-report.ts';
 import { measureClaudePattern } from './claude-pattern-scenario.ts';
 import { detectCpuPinning } from './cpu-pinning.ts';
@@ -44,7 +50,8 @@ function plan(options: BenchOptions): Measurement[] {
         });
       }
     } else {
-      const connections = scenario === 'throughput' ? options.connections : 1;
+      // The feature scenarios are throughput comparisons, at the throughput scenario's connections.
+      const connections = scenario === 'latency' ? 1 : options.connections;
       measurements.push({
         scenario,
         concurrency: connections,
@@ -56,9 +63,16 @@ function plan(options: BenchOptions): Measurement[] {
   return measurements;
 }
 
+const SCENARIO_TARGETS: Partial<Record<ScenarioName, readonly TargetName[]>> = {
+  claude: ['blind', 'gateway'],
+  policy: POLICY_TARGET_NAMES,
+  capture: CAPTURE_TARGET_NAMES,
+};
+
 /** Which targets a scenario compares; the Claude pattern is blind against gateway. */
 function targetsFor(scenario: ScenarioName, targets: readonly BenchTarget[]): BenchTarget[] {
-  return scenario === 'claude' ? targets.filter((t) => t.name !== 'direct') : [...targets];
+  const names: readonly TargetName[] = SCENARIO_TARGETS[scenario] ?? TARGET_NAMES;
+  return targets.filter((target) => names.includes(target.name));
 }
 
 /** Rotates the order each round so no target always runs first or last. */
@@ -71,7 +85,7 @@ function progress(sample: Sample, rounds: number): string {
   const unit = sample.scenario === 'claude' ? 'it/s' : 'req/s';
   return (
     `round ${sample.round}/${rounds}  ${`${sample.scenario}@${sample.concurrency}`.padEnd(14)} ` +
-    `${sample.target.padEnd(8)} ${Math.round(sample.rate).toString().padStart(7)} ${unit.padEnd(6)}` +
+    `${sample.target.padEnd(12)} ${Math.round(sample.rate).toString().padStart(7)} ${unit.padEnd(6)}` +
     `p50 ${sample.p50Ms.toFixed(3)} ms  p99 ${sample.p99Ms.toFixed(3)} ms` +
     (sample.serverCpuUsPerOp === undefined
       ? ''
@@ -157,7 +171,12 @@ async function main(argv: readonly string[]): Promise<void> {
     if (options.scenarios.every((scenario) => scenario === 'stdio')) return;
   }
 
-  const environment = await startBenchEnvironment(options.targets, pinning, options.gatewayEntry);
+  const environment = await startBenchEnvironment(
+    options.targets,
+    pinning,
+    options.gatewayEntry,
+    options.scenarios,
+  );
   const onSignal = (): void => {
     void environment.close().finally(() => process.exit(130));
   };

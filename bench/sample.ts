@@ -1,8 +1,15 @@
 import type { TargetName } from './bench-target.ts';
 
-export const SCENARIO_NAMES = ['throughput', 'latency', 'claude', 'stdio'] as const;
+export const SCENARIO_NAMES = [
+  'throughput',
+  'latency',
+  'claude',
+  'stdio',
+  'policy',
+  'capture',
+] as const;
 
-/** What `--scenarios` means when absent: stdio is asked for by name. */
+/** What `--scenarios` means when absent: stdio, policy and capture are asked for by name. */
 export const DEFAULT_SCENARIOS: readonly ScenarioName[] = ['throughput', 'latency', 'claude'];
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -12,7 +19,7 @@ export interface Sample {
   readonly scenario: ScenarioName;
   readonly target: TargetName;
   readonly round: number;
-  /** Connections (throughput, latency) or workers (claude). */
+  /** Connections (throughput, latency, policy, capture) or workers (claude). */
   readonly concurrency: number;
   /** Successful operations per second: requests, or Claude-pattern iterations. */
   readonly rate: number;

@@ -35,7 +35,7 @@ import { createEraBridge } from './mcp/bridge/era-bridge.ts';
 import { createStreamHub } from './mcp/legacy/stream-hub.ts';
 import { createMcpEndpoint, recordRejection } from './mcp/mcp-endpoint.ts';
 import { createPendingClientRequests } from './session/client-requests.ts';
-import { createLegacySessions, createMemoryRevocations } from './session/legacy-session.ts';
+import { createLegacySessions } from './session/legacy-session.ts';
 import { createSealedBox } from './session/sealed-box.ts';
 import { createUpstreamSessionPool, serverKeyOf } from './session/upstream-sessions.ts';
 import type { UpstreamSession } from './session/upstream-sessions.ts';
@@ -54,12 +54,14 @@ import { createOtlpTracing } from './telemetry/otlp-tracing.ts';
 import { createEraCache } from './upstream/era-cache.ts';
 import { createAddressGuard } from './upstream/ssrf-guard.ts';
 import { createUpstreamRegistry } from './upstream/upstream-registry.ts';
-import { createMemoryUsageCounters } from './policy/usage-limits-counters.ts';
 import { createUsageLimits } from './policy/usage-limits.ts';
 import { createConfirmation } from './policy/confirmation.ts';
 import { createSecurityInterceptors } from './policy/security-interceptors.ts';
 import { createToolCatalogue } from './policy/security-tool-catalogue.ts';
-import { createPolicyNotices } from './policy/policy-notices.ts';
+import { createConfigNotices } from './shared-state/config-notices.ts';
+import { createSharedPorts } from './shared-state/shared-ports.ts';
+import { createSharedState } from './shared-state/shared-state.ts';
+import { createInstanceRelay } from './shared-state/relay/create-instance-relay.ts';
 import { createPolicySource } from './policy/policy-source.ts';
 import { createMemberEnvReader } from './auth/upstream-credentials/member-secrets.ts';
 
@@ -129,6 +131,10 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     );
 
   const vault = createVault({ secretKey, previousSecretKeys: config.previousSecretKeys });
+  // Memory on one instance, Redis when PORTCULLIS_REDIS_URL is set; an unreachable Redis stops the start.
+  const shared = createSharedState({ redisUrl: config.redisUrl, logger });
+  await shared.redis?.client();
+  const sharedPorts = await createSharedPorts(shared, logger);
   const store = await createStore(storeOptionsFromConfig(config));
   await store.migrate();
   for (const tally of await sealLegacySecrets(store, {
@@ -161,6 +167,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     await upstreamsRef.retain?.();
   };
   await reload();
+  const configNotices = await createConfigNotices(shared.notices, reload, logger);
   if (routes.servers().length === 0) {
     logger.warn(
       'No MCP servers are configured yet: register them through the API (POST /api/v1/workspaces/<ws>/servers) or declare them in a YAML file and start with --config FILE (or run `portcullis apply -f FILE`); portcullis.example.yaml is a working example.',
@@ -173,7 +180,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       { allow: config.oauthFetchAllowPrivate },
       'OAuth fetches: client metadata documents may come from private/loopback addresses over plain http (PORTCULLIS_OAUTH_FETCH_ALLOW_PRIVATE); use this only for tests and local development',
     );
-  const signIn = createSignIn({ config, store, logger });
+  const signIn = createSignIn({ config, store, logger, throttle: sharedPorts.loginThrottle });
   const authorizationServer = await createAuthorizationServer({
     config,
     store,
@@ -182,10 +189,11 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     logger,
     isResource: (workspaceId, serverId) => routes.server(workspaceId, serverId) !== undefined,
     currentUserId: (req) => signIn.currentUserId(req),
+    registrationLimits: sharedPorts.registrationLimits,
   });
   const setup = await createFirstRunSetup(store);
   const audit = createAuditLog({ store });
-  const sso = createSingleSignOn({ config, store, signIn, logger, secretKey });
+  const sso = createSingleSignOn({ config, store, signIn, logger, secretKey, audit });
   const upstreamOAuthClient = createUpstreamOAuthClient({
     publicUrl: config.publicUrl,
     allowPrivate: config.upstreamAllowPrivate,
@@ -198,6 +206,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     signIn,
     interactions: authorizationServer.interactions,
     logger,
+    leases: sharedPorts.leases,
   });
 
   const records = createRecordWriter({ store, queueSize: config.recordQueueSize, logger });
@@ -249,7 +258,13 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       (key) => upstreams.stdioState(key),
     ),
   });
-  const pendingClientRequests = createPendingClientRequests(config.clientRequestTimeoutMs);
+  // Server→client requests and held bridged calls are reached on their instance through the relay.
+  const relay = await createInstanceRelay(shared);
+  const pendingClientRequests = createPendingClientRequests({
+    timeoutMs: config.clientRequestTimeoutMs,
+    relay,
+    log: logger,
+  });
   const streamHub = createStreamHub();
   const endUpstreamSession = (key: string, session: UpstreamSession): Promise<void> => {
     const upstream = upstreams.find(serverKeyOf(key));
@@ -271,6 +286,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     box: createSealedBox(secretKey),
     inputTimeoutMs: config.clientRequestTimeoutMs,
     horizonMs: ERA_HORIZON_MS,
+    relay,
   });
   const tokens = createAccessTokenVerifier({
     issuer: config.publicUrl,
@@ -291,7 +307,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   const policies = createPolicySource({
     store,
     members,
-    notices: createPolicyNotices(),
+    notices: sharedPorts.policyNotices,
     log: logger,
   });
   // Clients watching a server hear of a policy changed on another instance within a second.
@@ -307,11 +323,11 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     confirmation: createConfirmation({ box: createSealedBox(secretKey) }),
   });
   // Usage limits last: only requests that would reach the upstream are counted.
-  const usageLimits = createUsageLimits({ store, counters: createMemoryUsageCounters() });
+  const usageLimits = createUsageLimits({ store, counters: sharedPorts.usageCounters });
   const mcpHandler = createMcpEndpoint({
     sessions: createLegacySessions(
       createSealedBox(secretKey),
-      createMemoryRevocations(),
+      sharedPorts.revocations,
       config.sessionTtlSeconds,
     ),
     upstreamSessions,
@@ -352,8 +368,9 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       protectedResourceRoutes(config.publicUrl),
       createSignInRoutes({
         config,
-        // Setup and accepted invitations create users and members: audited (actor `system`).
+        // Setup and accepted invitations create users and members: audited, by the person.
         store: audit.watch(store),
+        audit,
         signIn,
         interactions: authorizationServer.interactions,
         logger,
@@ -369,7 +386,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
         store,
         signIn,
         logger,
-        onCredentialsChanged: reload,
+        onCredentialsChanged: () => configNotices.changed(),
         onGrantRevoked: (grantId) => tokens.forgetGrant(grantId),
         policies,
         vault,
@@ -412,6 +429,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     clearInterval(sweeper);
     clearInterval(policyRefresh);
     pendingClientRequests.clear();
+    await relay.close();
     // Upstream sessions this instance opened end with it.
     await Promise.allSettled(
       upstreamSessions.drain().map(({ key, session }) => endUpstreamSession(key, session)),
@@ -422,6 +440,9 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     await retention.stop();
     await records.close();
     await otlp?.exporter.close();
+    await configNotices.close();
+    await sharedPorts.close();
+    await shared.close();
     await store.close();
   }
 

@@ -22,7 +22,7 @@ import { defineRoute } from './api-route.ts';
 import type { ApiRoute } from './api-route.ts';
 import type { ApiCaller } from './authenticate-api-caller.ts';
 import { serverParams } from './servers-routes.ts';
-import { accessWorkspace, mayReach, requireThat } from './workspace-access.ts';
+import { accessWorkspace, intersectAccess, mayReach, requireThat } from './workspace-access.ts';
 import { workspaceParams } from './workspaces-routes.ts';
 
 export const connectionView = z.object({
@@ -97,9 +97,14 @@ export function createConnectionsRoutes(deps: AdminDeps & ConnectionsAdminDeps):
         for (const member of members) {
           if (caller.via === 'api_key' && caller.apiKey.workspaceId !== member.workspaceId)
             continue;
+          // A key limited to some servers shows those only, as every other route does.
+          const reachable = intersectAccess(
+            member.serverIds,
+            caller.via === 'api_key' ? caller.apiKey.serverIds : null,
+          );
           for (const server of await store.servers.list(member.workspaceId)) {
             if (server.upstreamAuth.mode !== 'oauth') continue;
-            if (member.serverIds !== null && !member.serverIds.includes(server.id)) continue;
+            if (reachable !== null && !reachable.includes(server.id)) continue;
             const ownerId = context.ownerOf(server, caller.user.id);
             const connection = await store.upstreamConnections.find(
               server.workspaceId,

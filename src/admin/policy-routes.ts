@@ -6,7 +6,7 @@
  * and reaches connected clients as list_changed.
  */
 import { z } from 'zod';
-import { toolState } from '../policy/policy-view.ts';
+import { ruleOf, toolState } from '../policy/policy-view.ts';
 import type { PinState } from '../policy/policy-view.ts';
 import { OPEN_POLICY, serverPolicySchema } from '../policy/server-policy-schema.ts';
 import type { ServerPolicy } from '../policy/server-policy-schema.ts';
@@ -73,7 +73,7 @@ function showTool(policy: ServerPolicy, pin: ToolPin) {
   // Pins hold what the gateway saw even with pinning off; quarantine only applies with it on.
   return {
     tool: pin.tool,
-    shown_as: policy.tools[pin.tool]?.name ?? pin.tool,
+    shown_as: ruleOf(policy.tools, pin.tool)?.name ?? pin.tool,
     state: toolState(policy, pin.tool, pinStateOf(pin)),
     changed: pin.approvedHash !== null && pin.seenHash !== pin.approvedHash,
     blocked: pin.blocked,
@@ -268,12 +268,12 @@ export function createPolicyRoutes(deps: AdminDeps): ApiRoute[] {
         await pinOf(server, params.tool);
         const record = await store.serverPolicies.current(server.workspaceId, server.id);
         let policy = parseStored(record);
-        if (policy.mode === 'allowlist' && policy.tools[params.tool]?.enabled !== true) {
+        if (policy.mode === 'allowlist' && ruleOf(policy.tools, params.tool)?.enabled !== true) {
           policy = {
             ...policy,
             tools: {
               ...policy.tools,
-              [params.tool]: { ...policy.tools[params.tool], enabled: true },
+              [params.tool]: { ...ruleOf(policy.tools, params.tool), enabled: true },
             },
           };
           await saveVersion(store, {

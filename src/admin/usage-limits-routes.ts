@@ -5,7 +5,11 @@
  * rules cache's second (src/policy/usage-limits.ts).
  */
 import { z } from 'zod';
-import { usageLimitRuleSchema, usageLimitView } from '../policy/usage-limits-schema.ts';
+import {
+  usageLimitInput,
+  usageLimitRuleSchema,
+  usageLimitView,
+} from '../policy/usage-limits-schema.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { defineRoute, invalidInput } from './api-route.ts';
@@ -78,16 +82,9 @@ export function createUsageLimitsRoutes(deps: AdminDeps): ApiRoute[] {
           throw invalidInput([
             { path: 'body.server', message: `No server "${body.server}" in this workspace` },
           ]);
-        const rule = await store.usageLimits.upsert({
-          workspaceId: access.workspace.id,
-          name: params.name,
-          serverId: body.server ?? null,
-          tool: body.tool ?? null,
-          method: body.method ?? null,
-          groupBy: body.group_by,
-          period: body.period,
-          limit: body.limit,
-        });
+        const rule = await store.usageLimits.upsert(
+          usageLimitInput(access.workspace.id, { ...body, name: params.name }),
+        );
         return usageLimitView(rule);
       },
     }),

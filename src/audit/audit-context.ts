@@ -3,7 +3,11 @@ import type { AuditActorKind, AuditSource } from '../store/model.ts';
 
 export interface AuditActor {
   readonly kind: AuditActorKind;
-  /** The user's id (API keys act as their user), or the config file applied. */
+  /**
+   * The user's id (API keys act as their user), or the config file applied.
+   * A `user` with a null id and an email is creating their own account
+   * (`newAccountContext`): the id is looked up by email when recording.
+   */
   readonly id: string | null;
   readonly email: string | null;
   readonly apiKeyId?: string | null;
@@ -31,4 +35,14 @@ export function callerActor(caller: {
         apiKeyId: caller.apiKey?.id ?? null,
       }
     : { kind: 'user', id: caller.user.id, email: caller.user.email };
+}
+
+/**
+ * A person creating their own account: first-run setup, an accepted
+ * invitation, a first single sign-on. The account does not exist yet, so the
+ * actor names its email; every change of the flow, the account's own
+ * creation included, is recorded with the account's id (audited-store.ts).
+ */
+export function newAccountContext(email: string): AuditContext {
+  return { actor: { kind: 'user', id: null, email }, source: 'api' };
 }

@@ -15,6 +15,7 @@ import { createStore } from '../store/create-store.ts';
 import type { Store } from '../store/store.ts';
 import { auditEntryHash } from './audit-hash.ts';
 import { createAuditLog } from './audit-log.ts';
+import { newAccountContext } from './audit-context.ts';
 import type { AuditContext } from './audit-context.ts';
 import { SECRET_MASK } from './mask-secrets.ts';
 
@@ -312,6 +313,26 @@ describe('audited store', () => {
     assert.equal(second!.actorKind, 'config');
     assert.equal(second!.actorId, 'portcullis.yaml');
     assert.equal(second!.source, 'config');
+  });
+
+  it('a person creating their own account is the actor of its creation and of what follows', async (t) => {
+    const { store, log } = await open(t);
+    const watched = log.watch(store);
+    await log.actingAs(newAccountContext('Nia@Acme.test'), async () => {
+      await watched.workspaces.upsert({ id: 'early', name: 'Before the account' });
+      const nia = await watched.users.upsert({ email: 'nia@acme.test' });
+      await watched.members.upsert({ workspaceId: 'early', userId: nia.id, role: 'owner' });
+    });
+    const nia = await store.users.findByEmail('nia@acme.test');
+    assert.deepEqual(
+      (await log.list({})).reverse().map((e) => [e.action, e.actorKind, e.actorId]),
+      [
+        // No account yet: the email names the person, the id is unknown.
+        ['workspace.create', 'user', null],
+        ['user.create', 'user', nia!.id],
+        ['member.create', 'user', nia!.id],
+      ],
+    );
   });
 
   it('never stores a secret: passwords, key hashes, sealed environment and header values are masked', async (t) => {

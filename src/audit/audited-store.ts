@@ -7,7 +7,7 @@
  */
 import type { AuditEntryInput, Store } from '../store/store.ts';
 import { canonicalJson } from './audit-hash.ts';
-import type { AuditContext } from './audit-context.ts';
+import type { AuditActor, AuditContext } from './audit-context.ts';
 import type { AuditedWriteEntry } from './audited-writes.ts';
 import { toAuditJson } from './mask-secrets.ts';
 
@@ -31,6 +31,12 @@ function repository(store: Store, area: string): Repository {
   return (store as unknown as Record<string, Repository>)[area]!;
 }
 
+/** A person creating their own account acts as it once it exists (`newAccountContext`). */
+async function actorIdIn(tx: Store, actor: AuditActor): Promise<string | null> {
+  if (actor.id !== null || actor.kind !== 'user' || actor.email === null) return actor.id;
+  return (await tx.users.findByEmail(actor.email))?.id ?? null;
+}
+
 export function watchStore(store: Store, deps: WatchDeps): Store {
   const byArea = new Map<string, AuditedWriteEntry[]>();
   for (const write of deps.writes)
@@ -44,12 +50,13 @@ export function watchStore(store: Store, deps: WatchDeps): Store {
     const state = after ?? before;
     if (state === undefined || plain(before) === plain(after)) return result;
     const context = deps.contextOf() ?? SYSTEM;
+    const actorId = await actorIdIn(tx, context.actor);
     const target = write.target(args, state);
     const verb = before === undefined ? 'create' : after === undefined ? 'delete' : 'update';
     await deps.append(tx, {
       time: deps.now(),
       actorKind: context.actor.kind,
-      actorId: context.actor.id,
+      actorId,
       actorEmail: context.actor.email,
       apiKeyId: context.actor.apiKeyId ?? null,
       action: write.action ?? `${write.targetType}.${verb}`,

@@ -356,6 +356,67 @@ describe('applying the declarative config', () => {
     assert.equal((await store.members.find('acme', dev!.id))?.serverIds, null);
   });
 
+  it('counts server policies and usage limits created, updated, removed and unchanged', async (t) => {
+    const store = await open(t);
+    const declare = (policies: string, limits: string) =>
+      parseConfigText(
+        baseYaml
+          .replace(
+            '        url: http://127.0.0.1:3001/mcp\n',
+            `        url: http://127.0.0.1:3001/mcp\n${policies}`,
+          )
+          .replace('        timeout_ms: 5000\n', `        timeout_ms: 5000\n${limits}`),
+      );
+    const policy = (mode: string) => `        policy: { mode: ${mode} }\n`;
+    const limits = (...rules: string[]) =>
+      `    limits:\n${rules.map((rule) => `      - ${rule}\n`).join('')}`;
+    const hourly = '{ name: hourly, period: hour, limit: 100 }';
+    const daily = (limit: number) => `{ name: daily, period: day, limit: ${limit} }`;
+
+    await applyConfig(store, parseConfigText(baseYaml), env, options);
+    const first = await applyConfig(
+      store,
+      declare(policy('allowlist'), limits(hourly, daily(5))),
+      env,
+      options,
+    );
+    assert.equal(formatApplySummary(first), 'policies: 1 created; usage limits: 2 created');
+    assert.deepEqual(first.policies, { created: 1, updated: 0, removed: 0, unchanged: 0 });
+
+    const same = await applyConfig(
+      store,
+      declare(policy('allowlist'), limits(hourly, daily(5))),
+      env,
+      options,
+    );
+    assert.equal(hasChanges(same), false);
+    assert.equal(formatApplySummary(same), 'no changes');
+    assert.deepEqual(same.policies, { created: 0, updated: 0, removed: 0, unchanged: 1 });
+    assert.deepEqual(same.limits, { created: 0, updated: 0, removed: 0, unchanged: 2 });
+
+    const onlyLimits = await applyConfig(
+      store,
+      declare(policy('allowlist'), limits(hourly, daily(9))),
+      env,
+      options,
+    );
+    assert.equal(formatApplySummary(onlyLimits), 'usage limits: 1 updated, 1 unchanged');
+
+    const onlyPolicy = await applyConfig(
+      store,
+      declare(policy('open'), limits(hourly, daily(9))),
+      env,
+      options,
+    );
+    assert.equal(formatApplySummary(onlyPolicy), 'policies: 1 updated');
+    assert.equal((await store.serverPolicies.current('acme', 'everything'))?.version, 2);
+
+    // Dropping `policy:` keeps the stored one (API changes survive); dropped rules are removed.
+    const dropped = await applyConfig(store, declare('', limits(hourly)), env, options);
+    assert.equal(formatApplySummary(dropped), 'usage limits: 1 removed, 1 unchanged');
+    assert.equal((await store.serverPolicies.current('acme', 'everything'))?.version, 2);
+  });
+
   it('refuses member servers the workspace does not declare and writes nothing', async (t) => {
     const store = await open(t);
     const unknown = baseYaml.replace(

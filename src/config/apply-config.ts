@@ -29,8 +29,7 @@ import type { Store } from '../store/store.ts';
 import { createDeclaredUpstreamAuth } from '../auth/upstream-credentials/upstream-auth-secrets.ts';
 import { emptyApplySummary } from './apply-summary.ts';
 import type { ApplySummary } from './apply-summary.ts';
-import { applyDeclaredLimits } from '../policy/usage-limits-config.ts';
-import { applyDeclaredPolicies } from '../policy/server-policy-config.ts';
+import { applyPoliciesAndLimits } from './apply-policies.ts';
 import { ConfigFileError } from './config-issue.ts';
 import type { ConfigIssue } from './config-issue.ts';
 import type { DeclarativeConfig, DeclarativeServer } from './declarative-schema.ts';
@@ -310,36 +309,7 @@ export async function applyConfig(
       await applyWorkspaceMembers(ctx, index);
       await applyWorkspaceServers(ctx, index);
     }
-    const issues: ConfigIssue[] = [];
-    for (const [index, workspace] of config.workspaces.entries())
-      issues.push(
-        ...(await applyDeclaredLimits(tx, {
-          workspaceId: workspace.id,
-          path: `workspaces.${index}.limits`,
-          rules: workspace.limits,
-          serverIds: new Set(workspace.servers.map((server) => server.id)),
-        })),
-      );
-    for (const [index, workspace] of config.workspaces.entries())
-      issues.push(
-        ...(
-          await applyDeclaredPolicies(
-            tx,
-            workspace.id,
-            workspace.servers.flatMap((server, serverIndex) =>
-              server.policy === undefined
-                ? []
-                : [
-                    {
-                      serverId: server.id,
-                      path: `workspaces.${index}.servers.${serverIndex}.policy`,
-                      policy: server.policy,
-                    },
-                  ],
-            ),
-          )
-        ).issues,
-      );
+    const issues = await applyPoliciesAndLimits(tx, config, ctx.summary);
     await applyApiKeys(ctx, issues);
     // Thrown inside the transaction: nothing of this run is kept.
     if (issues.length > 0) throw new ConfigFileError(resolved.source, issues);

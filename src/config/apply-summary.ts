@@ -7,12 +7,21 @@ export interface ChangeCounts {
   removed: number;
 }
 
+/** Documents the file declares in full (policies, usage limits): unchanged ones are counted too. */
+export interface DocumentCounts extends ChangeCounts {
+  unchanged: number;
+}
+
 export interface ApplySummary {
   readonly users: ChangeCounts;
   readonly workspaces: ChangeCounts;
   readonly members: ChangeCounts;
   readonly servers: ChangeCounts;
   readonly apiKeys: ChangeCounts;
+  /** Versions of declared server policies (never removed: a server without `policy:` keeps its own). */
+  readonly policies: DocumentCounts;
+  /** Usage limit rules of declared workspaces. */
+  readonly limits: DocumentCounts;
   /** Things applied as asked that an admin should still know about. */
   readonly warnings: string[];
 }
@@ -25,6 +34,8 @@ export function emptyApplySummary(): ApplySummary {
     members: counts(),
     servers: counts(),
     apiKeys: counts(),
+    policies: { ...counts(), unchanged: 0 },
+    limits: { ...counts(), unchanged: 0 },
     warnings: [],
   };
 }
@@ -35,6 +46,8 @@ const areas = [
   ['members', 'members', 'removed'],
   ['servers', 'servers', 'removed'],
   ['apiKeys', 'api keys', 'revoked'],
+  ['policies', 'policies', 'removed'],
+  ['limits', 'usage limits', 'removed'],
 ] as const;
 
 export function hasChanges(summary: ApplySummary): boolean {
@@ -44,7 +57,7 @@ export function hasChanges(summary: ApplySummary): boolean {
   });
 }
 
-/** `servers: 2 created, 1 removed; api keys: 1 revoked`, or `no changes`. */
+/** `servers: 2 created, 1 removed; api keys: 1 revoked; policies: 1 updated, 2 unchanged`, or `no changes`. */
 export function formatApplySummary(summary: ApplySummary): string {
   const parts: string[] = [];
   for (const [area, label, removedLabel] of areas) {
@@ -56,6 +69,9 @@ export function formatApplySummary(summary: ApplySummary): string {
     ]
       .filter(([count]) => Number(count) > 0)
       .map(([count, verb]) => `${count} ${verb}`);
+    // Unchanged documents are told only beside changes: an idempotent re-apply says "no changes".
+    if (changes.length > 0 && 'unchanged' in counts && counts.unchanged > 0)
+      changes.push(`${counts.unchanged} unchanged`);
     if (changes.length > 0) parts.push(`${label}: ${changes.join(', ')}`);
   }
   return parts.length === 0 ? 'no changes' : parts.join('; ');

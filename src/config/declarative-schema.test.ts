@@ -181,3 +181,39 @@ describe('declarative config schema: upstream_auth', () => {
     });
   });
 });
+
+describe('declarative config schema: member secrets', () => {
+  const stdio = (env: Record<string, unknown>) => ({
+    workspaces: [
+      {
+        id: 'acme',
+        name: 'Acme',
+        servers: [{ id: 'github', transport: 'stdio', command: 'npx', env }],
+      },
+    ],
+  });
+
+  it('refuses member secrets in variables that choose what the process loads or runs', () => {
+    for (const variable of [
+      'NODE_OPTIONS',
+      'LD_PRELOAD',
+      'DYLD_INSERT_LIBRARIES',
+      'PATH',
+      'PYTHONPATH',
+      'BASH_ENV',
+    ])
+      assert.deepEqual(issuesOf(stdio({ [variable]: { member_secret: 'token' } })), [
+        `workspaces.0.servers.0.env.${variable}: cannot be a member_secret: it decides what the process loads or runs, so a member's value would run their own code on the gateway host`,
+      ]);
+  });
+
+  it('takes member secrets in ordinary variables, and literal values in loader variables', () => {
+    const parsed = declarativeConfigSchema.parse(
+      stdio({ GITHUB_TOKEN: { member_secret: 'token' }, NODE_OPTIONS: '--max-old-space-size=256' }),
+    );
+    assert.deepEqual(Object.keys(parsed.workspaces[0]?.servers[0]?.env ?? {}).sort(), [
+      'GITHUB_TOKEN',
+      'NODE_OPTIONS',
+    ]);
+  });
+});

@@ -52,6 +52,14 @@ export const memberSecretName = z
   );
 
 /**
+ * Variables that decide what a process loads or runs (dynamic linker,
+ * interpreter options and search paths, shell start-up files): a member who
+ * sets one runs their own code on the gateway host, so none is a member secret.
+ */
+const LOADER_VARIABLE =
+  /^(?:LD_\w+|DYLD_\w+|PATH|NODE_OPTIONS|NODE_PATH|PYTHON(?:PATH|HOME|STARTUP|INSPECT|USERBASE)|PERL5OPT|PERL5LIB|PERLLIB|RUBYOPT|RUBYLIB|BASH_ENV|ENV|ZDOTDIR|HOME|SHELL|IFS|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|JDK_JAVA_OPTIONS|CLASSPATH|GIT_SSH|GIT_SSH_COMMAND|GIT_EXEC_PATH|GIT_CONFIG_\w+)$/;
+
+/**
  * A stdio env entry: a literal non-secret value, a reference to the gateway's
  * environment, or each member's own secret (the server then runs one process per member).
  */
@@ -121,6 +129,14 @@ export function serverSchemaWith<A extends { mode: string; forward_identity: boo
             path: ['command'],
             message: 'is required for transport stdio',
           });
+        for (const [name, entry] of Object.entries(server.env))
+          if (typeof entry === 'object' && 'member_secret' in entry && LOADER_VARIABLE.test(name))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['env', name],
+              message:
+                "cannot be a member_secret: it decides what the process loads or runs, so a member's value would run their own code on the gateway host",
+            });
         if (server.url !== undefined)
           ctx.addIssue({
             code: 'custom',

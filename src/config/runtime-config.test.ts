@@ -28,3 +28,28 @@ describe('runtime config: stdio servers', () => {
     assert.throws(() => parseRuntimeConfig({ PORTCULLIS_STDIO_IDLE_TTL_S: '0' }), ConfigError);
   });
 });
+
+describe('runtime config: shared state', () => {
+  it('keeps state in memory without PORTCULLIS_REDIS_URL', () => {
+    assert.equal(parseRuntimeConfig({}).redisUrl, undefined);
+  });
+
+  it('reads a redis:// or rediss:// URL', () => {
+    for (const url of ['redis://127.0.0.1:6379', 'rediss://user:secret@redis.internal:6380/2'])
+      assert.equal(parseRuntimeConfig({ PORTCULLIS_REDIS_URL: url }).redisUrl, url);
+  });
+
+  it('refuses another scheme or a URL without a host, naming the setting', () => {
+    for (const url of ['http://127.0.0.1:6379', 'localhost:6379', 'redis:nohost', 'redis://'])
+      assert.throws(
+        () => parseRuntimeConfig({ PORTCULLIS_REDIS_URL: url }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.issues.some(
+            (issue) =>
+              issue.startsWith('PORTCULLIS_REDIS_URL:') && issue.includes('redis:// or rediss://'),
+          ),
+        url,
+      );
+  });
+});

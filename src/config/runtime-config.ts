@@ -50,9 +50,15 @@ export const runtimeConfigSchema = z.object({
     .default(10)
     .describe('PostgreSQL connections per instance.'),
   PORTCULLIS_REDIS_URL: z
-    .string()
+    .url({
+      protocol: /^rediss?$/,
+      hostname: /./,
+      error: 'must be a redis:// or rediss:// URL with a host',
+    })
     .optional()
-    .describe('Redis URL; enables shared state between several instances.'),
+    .describe(
+      'Redis URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS); shares usage-limit counters, session revocations, sign-in and registration throttles, token refresh leases, policy and configuration change notices between several instances. Unset: all of it stays in memory (one instance). An unreachable Redis at start stops the start.',
+    ),
   PORTCULLIS_SECRET_KEY: z
     .string()
     .min(32, 'must be at least 32 characters (use 32 random bytes, base64)')

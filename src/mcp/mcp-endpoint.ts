@@ -326,18 +326,19 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
                     .clientCapabilities,
               ),
             );
+      const intercepted =
+        deps.interceptors === undefined || deps.interceptors.length === 0
+          ? upstream
+          : interceptedUpstream(
+              upstream,
+              deps.interceptors,
+              { server, principal, record, request },
+              deps.sessions,
+            );
       const call: McpCall = {
         server,
         serverKey: `${workspaceId}/${serverId}`,
-        upstream:
-          deps.interceptors === undefined || deps.interceptors.length === 0
-            ? upstream
-            : await interceptedUpstream(
-                upstream,
-                deps.interceptors,
-                { server, principal, record, request },
-                deps.sessions,
-              ),
+        upstream: intercepted instanceof Promise ? await intercepted : intercepted,
         principal,
         request,
         reply,

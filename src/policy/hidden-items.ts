@@ -18,3 +18,15 @@ export function unknownPromptError(name: string): JsonRpcErrorObject {
 export function unknownResourceError(uri: string): JsonRpcErrorObject {
   return { code: JsonRpcCode.InvalidParams, message: `Resource not found: ${uri}`, data: { uri } };
 }
+
+/**
+ * A name or URI that is not a string cannot be decided on: refused rather
+ * than forwarded, since an upstream that coerces it (`tools[["secret"]]` in
+ * JavaScript reads `tools.secret`) would run an item the policy hides.
+ */
+export function malformedParamError(method: string, field: string): JsonRpcErrorObject {
+  return {
+    code: JsonRpcCode.InvalidParams,
+    message: `Invalid params: ${method} needs a string ${field}`,
+  };
+}

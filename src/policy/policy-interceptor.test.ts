@@ -87,12 +87,34 @@ describe('policy interceptor', () => {
     });
   });
 
-  it('leaves errors, unknown methods and malformed params to the upstream', async () => {
+  it('leaves errors and unknown methods to the upstream', async () => {
     const { interceptor } = interceptorFor({ mode: 'allowlist' });
     const error: JsonRpcResponse = { jsonrpc: '2.0', id: 9, error: { code: -1, message: 'x' } };
     assert.equal(await interceptor.onResponse!(error, req('tools/list'), context), error);
-    for (const message of [req('ping'), req('tools/call', { name: 42 }), req('tools/call')])
+    for (const message of [req('ping'), req('completion/complete')])
       assert.equal((await interceptor.onRequest!(message, context)).kind, 'forward');
+  });
+
+  it('refuses names and URIs that are not strings (an upstream could coerce them to a hidden item)', async () => {
+    const { interceptor } = interceptorFor({ tools: { secret: { enabled: false } } });
+    for (const message of [
+      req('tools/call', { name: ['secret'] }),
+      req('tools/call', { name: 42 }),
+      req('tools/call'),
+      req('prompts/get', { name: ['secret'] }),
+      req('resources/read', { uri: { href: 'test://hidden' } }),
+      req('resources/subscribe'),
+      req('completion/complete', { ref: { type: 'ref/prompt', name: ['secret'] } }),
+      req('completion/complete', { ref: { type: 'ref/resource' } }),
+    ]) {
+      const verdict = await interceptor.onRequest!(message, context);
+      assert.equal(verdict.kind, 'answer', JSON.stringify(message));
+      assert.equal(verdict.kind === 'answer' && verdict.message.error?.code, -32602);
+      assert.match(
+        (verdict.kind === 'answer' && verdict.message.error?.message) || '',
+        /^Invalid params: .+ needs a string /,
+      );
+    }
   });
 
   it('refuses completions for hidden prompts and templates, and drops their updates', async () => {

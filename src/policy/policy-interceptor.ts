@@ -7,7 +7,12 @@
 import { errorResponse, isObject, resultResponse } from '../mcp/json-rpc.ts';
 import type { JsonObject, JsonRpcRequest, JsonRpcResponse } from '../mcp/json-rpc.ts';
 import type { Interceptor, RequestVerdict } from '../mcp/intercept/interceptor.ts';
-import { unknownPromptError, unknownResourceError, unknownToolError } from './hidden-items.ts';
+import {
+  malformedParamError,
+  unknownPromptError,
+  unknownResourceError,
+  unknownToolError,
+} from './hidden-items.ts';
 import type { PolicyView } from './policy-view.ts';
 import { toolHash } from './tool-pinning.ts';
 
@@ -97,7 +102,8 @@ export function createPolicyInterceptor(view: PolicyView, observer: PolicyObserv
       switch (message.method) {
         case 'tools/call': {
           const name = stringParam(message, 'name');
-          if (name === undefined) break;
+          if (name === undefined)
+            return refuse(message, malformedParamError(message.method, 'name'));
           const upstream = view.toolCalled(name);
           if (upstream === undefined) return refuse(message, unknownToolError(name));
           if (upstream !== name)
@@ -109,14 +115,15 @@ export function createPolicyInterceptor(view: PolicyView, observer: PolicyObserv
         }
         case 'prompts/get': {
           const name = stringParam(message, 'name');
-          if (name !== undefined && !view.promptVisible(name))
-            return refuse(message, unknownPromptError(name));
+          if (name === undefined)
+            return refuse(message, malformedParamError(message.method, 'name'));
+          if (!view.promptVisible(name)) return refuse(message, unknownPromptError(name));
           break;
         }
         case 'resources/read': {
           const uri = stringParam(message, 'uri');
-          if (uri !== undefined && !view.resourceVisible(uri))
-            return refuse(message, unknownResourceError(uri));
+          if (uri === undefined) return refuse(message, malformedParamError(message.method, 'uri'));
+          if (!view.resourceVisible(uri)) return refuse(message, unknownResourceError(uri));
           break;
         }
         case 'resources/subscribe':
@@ -124,7 +131,8 @@ export function createPolicyInterceptor(view: PolicyView, observer: PolicyObserv
           // SDK servers accept a subscription to any URI, known or not; so does the
           // gateway for a hidden one, whose updates it then never passes on.
           const uri = stringParam(message, 'uri');
-          if (uri !== undefined && !view.resourceVisible(uri))
+          if (uri === undefined) return refuse(message, malformedParamError(message.method, 'uri'));
+          if (!view.resourceVisible(uri))
             return { kind: 'answer', message: resultResponse(message.id, {}) };
           break;
         }
@@ -132,18 +140,17 @@ export function createPolicyInterceptor(view: PolicyView, observer: PolicyObserv
           // Completing an argument of a hidden prompt or resource template would reveal it.
           const ref = message.params?.ref;
           if (!isObject(ref)) break;
-          if (
-            ref.type === 'ref/prompt' &&
-            typeof ref.name === 'string' &&
-            !view.promptVisible(ref.name)
-          )
-            return refuse(message, unknownPromptError(ref.name));
-          if (
-            ref.type === 'ref/resource' &&
-            typeof ref.uri === 'string' &&
-            !view.templateVisible(ref.uri)
-          )
-            return refuse(message, unknownResourceError(ref.uri));
+          if (ref.type === 'ref/prompt') {
+            if (typeof ref.name !== 'string')
+              return refuse(message, malformedParamError(message.method, 'ref.name'));
+            if (!view.promptVisible(ref.name)) return refuse(message, unknownPromptError(ref.name));
+          }
+          if (ref.type === 'ref/resource') {
+            if (typeof ref.uri !== 'string')
+              return refuse(message, malformedParamError(message.method, 'ref.uri'));
+            if (!view.templateVisible(ref.uri))
+              return refuse(message, unknownResourceError(ref.uri));
+          }
           break;
         }
       }

@@ -5,6 +5,10 @@
  * `subscriptions/listen` streams (the interceptor decorator carries them).
  */
 
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import type { NoticeBus } from '../shared-state/notice-bus.ts';
+
 export type ListKind = 'tools' | 'resources' | 'prompts';
 
 export const ALL_LISTS: readonly ListKind[] = ['tools', 'resources', 'prompts'];
@@ -17,6 +21,11 @@ export interface PolicyNotices {
   watching(serverKey: string): number;
   /** Servers with at least one stream watching. */
   watched(): string[];
+  /**
+   * Calls `listener` with a server's key when another instance changed what
+   * it shows, before this instance's clients are told: caches of it are stale.
+   */
+  onRemoteChange(listener: (serverKey: string) => void): () => void;
 }
 
 export function createPolicyNotices(): PolicyNotices {
@@ -36,5 +45,67 @@ export function createPolicyNotices(): PolicyNotices {
     },
     watching: (serverKey) => watchers.get(serverKey)?.size ?? 0,
     watched: () => [...watchers.keys()],
+    onRemoteChange: () => () => undefined,
+  };
+}
+
+export const POLICY_CHANNEL = 'policy-changed';
+
+interface PolicyNotice {
+  from: string;
+  key: string;
+  kinds: ListKind[];
+}
+
+function parseNotice(payload: string): PolicyNotice | undefined {
+  try {
+    const notice = JSON.parse(payload) as Partial<PolicyNotice>;
+    if (typeof notice.from !== 'string' || typeof notice.key !== 'string') return undefined;
+    if (!Array.isArray(notice.kinds)) return undefined;
+    const kinds = notice.kinds.filter((kind) => ALL_LISTS.includes(kind));
+    return { from: notice.from, key: notice.key, kinds };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Policy notices across instances: `notify` goes out on the notice bus and
+ * every instance (this one included) tells its own watching clients. When
+ * the bus cannot be reached the notice stays on this instance, and the
+ * others learn the change from their periodic re-read (PolicySource.refresh).
+ */
+export async function createSharedPolicyNotices(
+  bus: NoticeBus,
+  logger: Pick<Logger, 'warn'>,
+): Promise<PolicyNotices & { close(): Promise<void> }> {
+  const local = createPolicyNotices();
+  const self = crypto.randomUUID();
+  const remoteListeners = new Set<(serverKey: string) => void>();
+  const stop = await bus.subscribe(POLICY_CHANNEL, (payload) => {
+    const notice = parseNotice(payload);
+    if (notice === undefined) return;
+    if (notice.from !== self) for (const listener of remoteListeners) listener(notice.key);
+    local.notify(notice.key, notice.kinds);
+  });
+  return {
+    watch: (serverKey, send) => local.watch(serverKey, send),
+    watching: (serverKey) => local.watching(serverKey),
+    watched: () => local.watched(),
+    notify(serverKey, kinds) {
+      const notice: PolicyNotice = { from: self, key: serverKey, kinds: [...kinds] };
+      bus.publish(POLICY_CHANNEL, JSON.stringify(notice)).catch((error: unknown) => {
+        logger.warn(
+          { err: (error as Error).message, server: serverKey },
+          'policy notice kept on this instance: the shared state is unreachable',
+        );
+        local.notify(serverKey, kinds);
+      });
+    },
+    onRemoteChange(listener) {
+      remoteListeners.add(listener);
+      return () => remoteListeners.delete(listener);
+    },
+    close: stop,
   };
 }

@@ -173,3 +173,41 @@ describe('policy source', () => {
     assert.notEqual(pin?.approvedHash, pin?.seenHash);
   });
 });
+
+describe('policy source on the hot path', () => {
+  const save = (store: Store, document: Record<string, unknown>) =>
+    store.serverPolicies.save({
+      workspaceId: 'acme',
+      serverId: 'fixture',
+      document,
+      updatedBy: null,
+    });
+
+  it('answers synchronously, with the same interceptor, while the policy and membership are cached', async (t) => {
+    const { store, server, principal, source } = await setUp(t);
+    await save(store, { tools: { add: { roles: { viewer: false } } } });
+    const [first] = await source.interceptorsFor(server, principal);
+    const again = source.interceptorsFor(server, principal);
+    assert.ok(!(again instanceof Promise));
+    assert.equal(again[0], first);
+    const current = source.current(server);
+    assert.ok(!(current instanceof Promise));
+    assert.deepEqual(current?.tools.add?.roles, { viewer: false });
+  });
+
+  it('keeps the parsed document of an unchanged version after the TTL, and parses a new one', async (t) => {
+    const { store, server, source, tick } = await setUp(t);
+    await save(store, {
+      security: { tools: { add: { argument_constraints: { '*': { type: 'object' } } } } },
+    });
+    const first = await source.current(server);
+    tick(1000);
+    const reread = await source.current(server);
+    assert.equal(reread, first);
+    await save(store, { tools: { add: { enabled: false } } });
+    tick(1000);
+    const changed = await source.current(server);
+    assert.notEqual(changed, first);
+    assert.equal(changed?.tools.add?.enabled, false);
+  });
+});

@@ -16,7 +16,7 @@ import { ALL_LISTS } from './policy-notices.ts';
 import type { ListKind, PolicyNotices } from './policy-notices.ts';
 import { createPolicyInterceptor } from './policy-interceptor.ts';
 import { createPolicyView, notePin } from './policy-view.ts';
-import type { PinState, PolicyView } from './policy-view.ts';
+import type { PinState } from './policy-view.ts';
 import type { SecurityPolicy } from './security-policy.ts';
 import { serverPolicySchema } from './server-policy-schema.ts';
 import type { ServerPolicy } from './server-policy-schema.ts';
@@ -32,8 +32,8 @@ export interface PolicySourceDeps {
 }
 
 export interface PolicySource extends InterceptorSource {
-  /** The server's current policy document; undefined when it has none. */
-  current(server: ServerDefinition): Promise<ServerPolicy | undefined>;
+  /** The server's current policy document; undefined when it has none. Synchronous while cached. */
+  current(server: ServerDefinition): ServerPolicy | undefined | Promise<ServerPolicy | undefined>;
   /** LIMITS: the security section of the current document. */
   securityOf(
     server: ServerDefinition,
@@ -52,9 +52,12 @@ export interface PolicySource extends InterceptorSource {
 interface Entry {
   readonly at: number;
   readonly version: number;
+  /** When the document was saved (ms), with the version telling one saved document from another. */
+  readonly saved: number;
   readonly policy: ServerPolicy | undefined;
   readonly pins: Map<string, PinState>;
-  readonly views: Map<string, PolicyView>;
+  /** The policy interceptor of each member view (user and role). */
+  readonly views: Map<string, readonly Interceptor[]>;
   /** What a server without a policy gets: only the list_changed watcher. */
   readonly watcherOnly: readonly Interceptor[];
 }
@@ -74,12 +77,24 @@ export function createPolicySource(deps: PolicySourceDeps): PolicySource {
   const now = deps.now ?? Date.now;
   const entries = new Map<string, Entry>();
   const loading = new Map<string, Promise<Entry>>();
+  // Changed on another instance (notice bus): re-read before its clients list again.
+  deps.notices.onRemoteChange((key) => entries.delete(key));
 
   const load = async (workspaceId: string, serverId: string): Promise<Entry> => {
     const key = `${workspaceId}/${serverId}`;
     const record = await deps.store.serverPolicies.current(workspaceId, serverId);
+    const before = entries.get(key);
+    const saved = record?.updatedAt.getTime() ?? 0;
     let policy: ServerPolicy | undefined;
-    if (record !== undefined) {
+    if (
+      record !== undefined &&
+      before !== undefined &&
+      before.version === record.version &&
+      before.saved === saved
+    )
+      // The same saved document: parsed (and its argument schemas compiled) once, not every TTL.
+      policy = before.policy;
+    else if (record !== undefined) {
       const parsed = serverPolicySchema.safeParse(record.document);
       if (parsed.success) policy = parsed.data;
       else {
@@ -95,6 +110,7 @@ export function createPolicySource(deps: PolicySourceDeps): PolicySource {
     const entry: Entry = {
       at: now(),
       version: record?.version ?? 0,
+      saved,
       policy,
       pins,
       views: new Map(),
@@ -160,13 +176,15 @@ export function createPolicySource(deps: PolicySourceDeps): PolicySource {
     role: Role | undefined,
   ): readonly Interceptor[] => {
     const viewKey = `${principal.userId}\u0000${role ?? ''}`;
-    let view = entry.views.get(viewKey);
-    if (view === undefined) {
-      view = createPolicyView(policy, { userId: principal.userId, role }, entry.pins);
-      entry.views.set(viewKey, view);
+    let interceptors = entry.views.get(viewKey);
+    if (interceptors === undefined) {
+      // The interceptor keeps no per-call state: one per member view, until the entry is re-read.
+      const view = createPolicyView(policy, { userId: principal.userId, role }, entry.pins);
+      const interceptor = createPolicyInterceptor(view, observer(server, entry));
+      interceptors = [{ ...interceptor, watch: watchFor(`${server.workspaceId}/${server.id}`) }];
+      entry.views.set(viewKey, interceptors);
     }
-    const interceptor = createPolicyInterceptor(view, observer(server, entry));
-    return [{ ...interceptor, watch: watchFor(`${server.workspaceId}/${server.id}`) }];
+    return interceptors;
   };
 
   // Synchronous while the entry and the membership are cached: no promise on the hot path.
@@ -195,8 +213,9 @@ export function createPolicySource(deps: PolicySourceDeps): PolicySource {
 
   return {
     interceptorsFor,
-    async current(server) {
-      return (await entryFor(server.workspaceId, server.id)).policy;
+    current(server) {
+      const found = entryFor(server.workspaceId, server.id);
+      return found instanceof Promise ? found.then((entry) => entry.policy) : found.policy;
     },
     securityOf(server) {
       const found = entryFor(server.workspaceId, server.id);

@@ -136,6 +136,25 @@ describe('policy view', () => {
     assert.equal(templatePattern('test://x.{id}').test('test://xy1'), false);
   });
 
+  it('items named like Object.prototype members are shown and called under their own names', () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    const open = createPolicyView(policy({}), alice);
+    const allowlist = createPolicyView(policy({ mode: 'allowlist' }), alice);
+    for (const name of names) {
+      assert.equal(open.toolShownAs(name, null), name);
+      assert.equal(open.toolCalled(name), name);
+      assert.equal(open.toolRule(name), undefined);
+      assert.equal(open.promptVisible(name), true);
+      assert.equal(open.resourceVisible(name), true);
+      assert.equal(open.templateVisible(name), true);
+      assert.equal(open.securityFor(name).timeout_ms, undefined);
+      assert.equal(allowlist.toolShownAs(name, null), undefined);
+      assert.equal(allowlist.toolCalled(name), undefined);
+      assert.equal(allowlist.promptVisible(name), false);
+    }
+    assert.equal(toolState(policy({}), 'constructor', undefined), 'visible');
+  });
+
   it('securityFor gives the server-wide values with the tool own on top', () => {
     const view = createPolicyView(
       policy({ security: { timeout_ms: 5000, tools: { echo: { timeout_ms: 1000 } } } }),

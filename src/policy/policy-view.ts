@@ -47,13 +47,24 @@ export function notePin(
   return pin.approvedHash !== null && pin.approvedHash !== hash ? 'changed' : 'seen';
 }
 
+/**
+ * A rule by item name: own keys only, so an upstream item named `constructor`
+ * or `toString` does not pick up an Object.prototype member as its rule.
+ */
+export function ruleOf<T>(
+  rules: Readonly<Record<string, T>> | undefined,
+  name: string,
+): T | undefined {
+  return rules !== undefined && Object.hasOwn(rules, name) ? rules[name] : undefined;
+}
+
 /** One item's decision for one member: member → role → item → mode. */
 export function decide(
   policy: ServerPolicy,
   rule: ItemRule | undefined,
   member: PolicyMember,
 ): boolean {
-  const byMember = rule?.members?.[member.userId];
+  const byMember = ruleOf(rule?.members, member.userId);
   if (byMember !== undefined) return byMember;
   const byRole = member.role === undefined ? undefined : rule?.roles?.[member.role];
   if (byRole !== undefined) return byRole;
@@ -80,7 +91,7 @@ export function toolState(
   pin: PinState | undefined,
 ): ToolState {
   if (isQuarantined(policy, pin, null)) return 'quarantined';
-  const enabled = policy.tools[name]?.enabled;
+  const enabled = ruleOf(policy.tools, name)?.enabled;
   if (enabled === false) return 'disabled';
   if (enabled === undefined && policy.mode === 'allowlist') return 'pending';
   return 'visible';
@@ -124,9 +135,9 @@ export function createPolicyView(
   for (const [upstream, rule] of Object.entries(policy.tools))
     if (rule.name !== undefined && rule.name !== upstream) renamedTo.set(rule.name, upstream);
 
+  const toolRule = (upstream: string): ToolRule | undefined => ruleOf(policy.tools, upstream);
   const toolAllowed = (upstream: string, hash: string | null): boolean =>
-    decide(policy, policy.tools[upstream], member) &&
-    !isQuarantined(policy, pins.get(upstream), hash);
+    decide(policy, toolRule(upstream), member) && !isQuarantined(policy, pins.get(upstream), hash);
 
   const templates = Object.entries(policy.resource_templates).map(
     ([template, rule]) => [templatePattern(template), rule] as const,
@@ -136,32 +147,31 @@ export function createPolicyView(
     policy,
     toolShownAs(upstream, hash) {
       if (!toolAllowed(upstream, hash)) return undefined;
-      const shown = policy.tools[upstream]?.name ?? upstream;
+      const shown = toolRule(upstream)?.name ?? upstream;
       // An upstream tool whose name a rename took is shadowed by it.
       if (shown === upstream && renamedTo.has(upstream)) return undefined;
       return shown;
     },
     toolCalled(shown) {
+      const renamed = toolRule(shown)?.name;
       const upstream =
-        renamedTo.get(shown) ??
-        (policy.tools[shown]?.name !== undefined && policy.tools[shown].name !== shown
-          ? undefined
-          : shown);
+        renamedTo.get(shown) ?? (renamed !== undefined && renamed !== shown ? undefined : shown);
       return upstream !== undefined && toolAllowed(upstream, null) ? upstream : undefined;
     },
-    toolRule: (upstream) => policy.tools[upstream],
+    toolRule,
     resourceVisible(uri) {
-      const rule = policy.resources[uri];
+      const rule = ruleOf(policy.resources, uri);
       if (rule !== undefined) return decide(policy, rule, member);
       for (const [pattern, templateRule] of templates)
         if (pattern.test(uri)) return decide(policy, templateRule, member);
       return decide(policy, undefined, member);
     },
-    templateVisible: (template) => decide(policy, policy.resource_templates[template], member),
-    promptVisible: (name) => decide(policy, policy.prompts[name], member),
+    templateVisible: (template) =>
+      decide(policy, ruleOf(policy.resource_templates, template), member),
+    promptVisible: (name) => decide(policy, ruleOf(policy.prompts, name), member),
     securityFor(upstream) {
       const { tools: perTool, ...serverWide } = policy.security ?? {};
-      return { ...serverWide, ...perTool?.[upstream] };
+      return { ...serverWide, ...ruleOf(perTool, upstream) };
     },
   };
 }

@@ -434,3 +434,143 @@ describe('confirmation of destructive tools', () => {
     assert.match(error.message, /cannot ask/);
   });
 });
+
+describe('security interceptors on the hot path', () => {
+  const constrained = {
+    tools: { write_file: { argument_constraints: { member: { type: 'object' } } } },
+  };
+
+  function source(
+    document: SecurityDocument | undefined | Promise<SecurityDocument | undefined>,
+    role: Member['role'] | Promise<Member['role']>,
+    storedReads: string[] = [],
+  ) {
+    const member = (value: Member['role']) => ({
+      workspaceId: 'acme',
+      userId: 'alice',
+      role: value,
+      serverIds: null,
+    });
+    return createSecurityInterceptors({
+      policyOf: () => document,
+      members: {
+        find: () => (role instanceof Promise ? role.then(member) : member(role)),
+      },
+      catalogue: createToolCatalogue(),
+      storedTool: async (_server, name) => {
+        storedReads.push(name);
+        return null;
+      },
+      confirmation: createConfirmation({
+        box: createSealedBox('security-interceptors-test-key-of-enough-length'),
+      }),
+    });
+  }
+
+  it('answers synchronously, and with the same interceptor, while the document and membership are cached', () => {
+    const document = { security: securityPolicySchema.parse(constrained) };
+    const security = source(document, 'member');
+    const first = security.interceptorsFor(server, alice);
+    const second = security.interceptorsFor(server, alice);
+    assert.ok(!(first instanceof Promise) && !(second instanceof Promise));
+    assert.equal(first.length, 1);
+    assert.equal(first[0], second[0]);
+  });
+
+  it('gives each role its own interceptor and a new document a new one', async () => {
+    const strict = {
+      tools: {
+        write_file: {
+          argument_constraints: { member: { type: 'object', required: ['path'] } },
+        },
+      },
+    };
+    let document = { security: securityPolicySchema.parse(strict) };
+    let role: Member['role'] = 'member';
+    const security = createSecurityInterceptors({
+      policyOf: () => document,
+      members: { find: () => ({ workspaceId: 'acme', userId: 'alice', role, serverIds: null }) },
+      catalogue: createToolCatalogue(),
+      confirmation: createConfirmation({
+        box: createSealedBox('security-interceptors-test-key-of-enough-length'),
+      }),
+    });
+    const asMember = security.interceptorsFor(server, alice);
+    role = 'admin';
+    const asAdmin = security.interceptorsFor(server, alice);
+    assert.ok(!(asMember instanceof Promise) && !(asAdmin instanceof Promise));
+    assert.notEqual(asMember[0], asAdmin[0]);
+    // The member's constraint refuses a call without "path"; the admin has none.
+    assert.equal((await asMember[0]!.onRequest!(call('write_file'), context())).kind, 'answer');
+    assert.equal((await asAdmin[0]!.onRequest!(call('write_file'), context())).kind, 'forward');
+    document = { security: securityPolicySchema.parse(strict) };
+    const changed = security.interceptorsFor(server, alice);
+    assert.ok(!(changed instanceof Promise));
+    assert.notEqual(changed[0], asAdmin[0]);
+  });
+
+  it('waits for the document or the membership when they have to be read', async () => {
+    const document = { security: securityPolicySchema.parse(constrained) };
+    const pendingDocument = source(Promise.resolve(document), 'member').interceptorsFor(
+      server,
+      alice,
+    );
+    assert.ok(pendingDocument instanceof Promise);
+    assert.equal((await pendingDocument).length, 1);
+    const pendingMember = source(document, Promise.resolve('member')).interceptorsFor(
+      server,
+      alice,
+    );
+    assert.ok(pendingMember instanceof Promise);
+    assert.equal((await pendingMember).length, 1);
+  });
+
+  it('does not look the membership up when no tool has argument constraints', () => {
+    let lookups = 0;
+    const security = createSecurityInterceptors({
+      policyOf: () => ({ security: securityPolicySchema.parse({ timeout_ms: 1000 }) }),
+      members: {
+        find: () => {
+          lookups++;
+          return undefined;
+        },
+      },
+      catalogue: createToolCatalogue(),
+      confirmation: createConfirmation({
+        box: createSealedBox('security-interceptors-test-key-of-enough-length'),
+      }),
+    });
+    const interceptors = security.interceptorsFor(server, alice);
+    assert.ok(!(interceptors instanceof Promise));
+    assert.equal(interceptors.length, 1);
+    assert.equal(lookups, 0);
+  });
+
+  it('gives nothing, synchronously, to a server without a document or security section', () => {
+    for (const document of [undefined, {}, { security: securityPolicySchema.parse({}) }]) {
+      const interceptors = source(document, 'member').interceptorsFor(server, alice);
+      assert.ok(!(interceptors instanceof Promise));
+      assert.equal(interceptors.length, 0);
+    }
+  });
+
+  it('reads a stored tool definition only when read-only mode or confirmation needs it', async () => {
+    const reads: string[] = [];
+    const limitsOnly = source(
+      { security: securityPolicySchema.parse({ max_request_bytes: 4096 }) },
+      'member',
+      reads,
+    ).interceptorsFor(server, alice);
+    assert.ok(!(limitsOnly instanceof Promise));
+    assert.equal((await limitsOnly[0]!.onRequest!(call('bare'), context())).kind, 'forward');
+    assert.deepEqual(reads, []);
+    const readOnly = source(
+      { security: securityPolicySchema.parse({ read_only: true }) },
+      'member',
+      reads,
+    ).interceptorsFor(server, alice);
+    assert.ok(!(readOnly instanceof Promise));
+    assert.equal((await readOnly[0]!.onRequest!(call('bare'), context())).kind, 'answer');
+    assert.deepEqual(reads, ['bare']);
+  });
+});

@@ -78,11 +78,6 @@ function toolOf(message: JsonRpcRequest): string | null {
 export function createSecurityInterceptors(deps: SecurityInterceptorsDeps): InterceptorSource {
   const validator = deps.validator ?? createArgumentValidator();
 
-  async function roleOf(server: ServerDefinition, principal: Principal): Promise<Role | null> {
-    const member = await deps.members.find(server.workspaceId, principal.userId);
-    return member?.role ?? null;
-  }
-
   function build(
     policy: SecurityPolicy,
     document: SecurityDocument,
@@ -150,7 +145,11 @@ export function createSecurityInterceptors(deps: SecurityInterceptorsDeps): Inte
             ? verdict
             : { ...verdict, timeoutMs: settings.timeoutMs };
         if (tool === null) return timed({ kind: 'forward', message });
-        const definition = judged(tool, await known(tool));
+        // The definition may take a store read: fetched only when read-only or confirmation asks.
+        const definition =
+          policy.read_only === true || settings.confirmDestructive
+            ? judged(tool, await known(tool))
+            : undefined;
         if (policy.read_only === true && !isReadOnlyTool(definition))
           // Read-only mode hides the tool: refused exactly as the policy refuses a hidden one.
           return { kind: 'answer', message: errorResponse(message.id, unknownToolError(tool)) };
@@ -184,13 +183,76 @@ export function createSecurityInterceptors(deps: SecurityInterceptorsDeps): Inte
     };
   }
 
+  const none: readonly Interceptor[] = [];
+
+  /** What one document asks for, worked out once; its interceptors by server and role. */
+  interface Prepared {
+    readonly policy: SecurityPolicy | undefined;
+    /** Argument constraints are per role: only then is the caller's membership looked up. */
+    readonly constrained: boolean;
+    readonly byServer: WeakMap<ServerDefinition, Map<Role | null, readonly Interceptor[]>>;
+  }
+  // The interceptor keeps no per-call state: one per (document, server, role), rebuilt
+  // when the policy source re-reads a changed document or the server definition is replaced.
+  const prepared = new WeakMap<SecurityDocument, Prepared>();
+
+  const prepare = (document: SecurityDocument): Prepared => {
+    let found = prepared.get(document);
+    if (found === undefined) {
+      const policy = document.security;
+      found = {
+        policy: policy === undefined || isEmpty(policy) ? undefined : policy,
+        constrained: policy !== undefined && hasConstraints(policy),
+        byServer: new WeakMap(),
+      };
+      prepared.set(document, found);
+    }
+    return found;
+  };
+
+  const forRole = (
+    entry: Prepared,
+    policy: SecurityPolicy,
+    document: SecurityDocument,
+    server: ServerDefinition,
+    role: Role | null,
+  ): readonly Interceptor[] => {
+    let byRole = entry.byServer.get(server);
+    if (byRole === undefined) {
+      byRole = new Map();
+      entry.byServer.set(server, byRole);
+    }
+    let interceptors = byRole.get(role);
+    if (interceptors === undefined) {
+      interceptors = [build(policy, document, server, role)];
+      byRole.set(role, interceptors);
+    }
+    return interceptors;
+  };
+
+  // Synchronous while the document and the membership are cached: no promise on the hot path.
+  const forDocument = (
+    document: SecurityDocument | undefined,
+    server: ServerDefinition,
+    principal: Principal,
+  ): readonly Interceptor[] | Promise<readonly Interceptor[]> => {
+    if (document === undefined) return none;
+    const entry = prepare(document);
+    const policy = entry.policy;
+    if (policy === undefined) return none;
+    if (!entry.constrained) return forRole(entry, policy, document, server, null);
+    const member = deps.members.find(server.workspaceId, principal.userId);
+    return member instanceof Promise
+      ? member.then((found) => forRole(entry, policy, document, server, found?.role ?? null))
+      : forRole(entry, policy, document, server, member?.role ?? null);
+  };
+
   return {
-    async interceptorsFor(server, principal) {
-      const document = await deps.policyOf(server);
-      const policy = document?.security;
-      if (document === undefined || policy === undefined || isEmpty(policy)) return [];
-      const role = hasConstraints(policy) ? await roleOf(server, principal) : null;
-      return [build(policy, document, server, role)];
+    interceptorsFor(server, principal) {
+      const document = deps.policyOf(server);
+      return document instanceof Promise
+        ? document.then((found) => forDocument(found, server, principal))
+        : forDocument(document, server, principal);
     },
   };
 }

@@ -6,6 +6,7 @@
 import type { ConfigIssue } from '../config/config-issue.ts';
 import type { UsageLimitRule } from '../store/model.ts';
 import type { Store, UsageLimitInput } from '../store/store.ts';
+import { usageLimitInput } from './usage-limits-schema.ts';
 import type { UsageLimitRuleInput } from './usage-limits-schema.ts';
 
 export interface DeclaredLimits {
@@ -48,16 +49,7 @@ export async function applyDeclaredLimits(
     (await tx.usageLimits.list(declared.workspaceId)).map((rule) => [rule.name, rule]),
   );
   for (const rule of declared.rules) {
-    const input: UsageLimitInput = {
-      workspaceId: declared.workspaceId,
-      name: rule.name,
-      serverId: rule.server ?? null,
-      tool: rule.tool ?? null,
-      method: rule.method ?? null,
-      groupBy: rule.group_by,
-      period: rule.period,
-      limit: rule.limit,
-    };
+    const input = usageLimitInput(declared.workspaceId, rule);
     const current = existing.get(rule.name);
     existing.delete(rule.name);
     if (current === undefined || !same(current, input)) await tx.usageLimits.upsert(input);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { UsageLimitRule } from '../store/model.ts';
+import type { UsageLimitInput } from '../store/store.ts';
 
 export const usagePeriodSchema = z.enum(['minute', 'hour', 'day', 'week']);
 /** `api_key` counts per API key, and per (member, OAuth client) for signed-in callers. */
@@ -32,6 +33,20 @@ export const usageLimitRuleSchema = z.strictObject({
 });
 
 export type UsageLimitRuleInput = z.infer<typeof usageLimitRuleSchema>;
+
+/** The rule as the store takes it (API body and config file alike). */
+export function usageLimitInput(workspaceId: string, rule: UsageLimitRuleInput): UsageLimitInput {
+  return {
+    workspaceId,
+    name: rule.name,
+    serverId: rule.server ?? null,
+    tool: rule.tool ?? null,
+    method: rule.method ?? null,
+    groupBy: rule.group_by,
+    period: rule.period,
+    limit: rule.limit,
+  };
+}
 
 /** The rule as the API shows it. */
 export function usageLimitView(rule: UsageLimitRule): UsageLimitRuleInput & {

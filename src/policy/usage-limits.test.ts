@@ -261,3 +261,75 @@ describe('usage limits interceptor', () => {
     assert.equal(reads(), 2);
   });
 });
+
+describe('usage limits on the hot path', () => {
+  it('answers synchronously, interceptors and verdict, while the rules are cached', async () => {
+    const { limits, send } = harness([rule({ limit: 5 })]);
+    await send(alice, toolCall('x'));
+    const interceptors = limits.interceptorsFor(server(), alice);
+    assert.ok(!(interceptors instanceof Promise));
+    const verdict = interceptors[0]!.onRequest!(toolCall('x'), {
+      server: server(),
+      principal: alice,
+      record: {} as RequestRecord,
+      era: 'legacy',
+      clientCapabilities: undefined,
+    });
+    assert.ok(!(verdict instanceof Promise));
+    assert.equal(verdict.kind, 'forward');
+  });
+
+  it('gives no interceptor, synchronously, to a server no cached rule names', async () => {
+    const { limits, send } = harness([rule({ serverId: 'linear' })]);
+    await send(alice, toolCall('x'));
+    const interceptors = limits.interceptorsFor(server('github'), alice);
+    assert.ok(!(interceptors instanceof Promise));
+    assert.equal(interceptors.length, 0);
+  });
+
+  it('waits for the store again once the cached rules are a second old', async () => {
+    const { limits, send, advance } = harness([rule()]);
+    await send(alice, toolCall('x'));
+    advance(1_000);
+    assert.ok(limits.interceptorsFor(server(), alice) instanceof Promise);
+  });
+
+  it('consumes from every matching rule in order through counters that answer later', async () => {
+    const first = rule({ limit: 1 });
+    const second = rule({ limit: 5 });
+    const taken: string[] = [];
+    const memory = createMemoryUsageCounters(() => 0);
+    const limits = createUsageLimits({
+      store: {
+        usageLimits: {
+          list: async () => [first, second],
+          find: async () => undefined,
+          upsert: async () => {
+            throw new Error('unused');
+          },
+          remove: async () => false,
+        },
+      },
+      counters: {
+        consume: async (key, windowMs, limit) => {
+          taken.push(key.split('\u0000')[1]!);
+          return memory.consume(key, windowMs, limit);
+        },
+      },
+      now: () => 0,
+    });
+    const [interceptor] = await limits.interceptorsFor(server(), alice);
+    const context = {
+      server: server(),
+      principal: alice,
+      record: {} as RequestRecord,
+      era: 'legacy' as const,
+      clientCapabilities: undefined,
+    };
+    assert.equal((await interceptor!.onRequest!(toolCall('x'), context)).kind, 'forward');
+    const refused = await interceptor!.onRequest!(toolCall('x'), context);
+    assert.equal(refused.kind, 'answer');
+    // The first rule refuses the second call: the second rule is not consumed again.
+    assert.deepEqual(taken, [first.id, second.id, first.id]);
+  });
+});

@@ -11,7 +11,11 @@
  * the port is atomic per counter, not across counters).
  */
 import type { Principal } from '../auth/resource/principal.ts';
-import type { Interceptor, InterceptorSource } from '../mcp/intercept/interceptor.ts';
+import type {
+  Interceptor,
+  InterceptorSource,
+  RequestVerdict,
+} from '../mcp/intercept/interceptor.ts';
 import type { JsonRpcRequest } from '../mcp/json-rpc.ts';
 import { gatewayErrorResponse } from '../mcp/reply.ts';
 import { GatewayError } from '../shared/errors.ts';
@@ -72,22 +76,31 @@ export interface UsageLimitRefusal {
   readonly retryAfterMs: number;
 }
 
-/** Consumes one unit from every matching rule; the first refusal, or undefined when allowed. */
-export async function consumeUsage(
+/**
+ * Consumes one unit from every matching rule; the first refusal, or undefined
+ * when allowed. Synchronous while the counters answer at once (the memory
+ * adapter does): no promise per request on the hot path.
+ */
+export function consumeUsage(
   rules: readonly UsageLimitRule[],
   counters: UsageCounters,
   server: ServerDefinition,
   principal: Principal,
   message: JsonRpcRequest,
-): Promise<UsageLimitRefusal | undefined> {
+): UsageLimitRefusal | undefined | Promise<UsageLimitRefusal | undefined> {
   const tool = toolOf(message);
-  for (const rule of rules) {
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
     if (!ruleMatches(rule, server.id, message.method, tool)) continue;
     const key = counterKey(rule, server.id, principal, tool);
     const consumed = counters.consume(key, PERIOD_MS[rule.period], rule.limit);
-    // The memory adapter answers at once: no microtask per rule on the hot path.
-    const result = consumed instanceof Promise ? await consumed : consumed;
-    if (!result.allowed) return { rule, retryAfterMs: result.retryAfterMs };
+    if (consumed instanceof Promise)
+      return consumed.then((result) =>
+        result.allowed
+          ? consumeUsage(rules.slice(i + 1), counters, server, principal, message)
+          : { rule, retryAfterMs: result.retryAfterMs },
+      );
+    if (!consumed.allowed) return { rule, retryAfterMs: consumed.retryAfterMs };
   }
   return undefined;
 }
@@ -144,27 +157,47 @@ export function createUsageLimits(deps: UsageLimitsDeps): UsageLimits {
     return read;
   };
 
+  const none: readonly Interceptor[] = [];
+
+  const verdict = (
+    message: JsonRpcRequest,
+    refusal: UsageLimitRefusal | undefined,
+  ): RequestVerdict =>
+    refusal === undefined
+      ? { kind: 'forward', message }
+      : { kind: 'answer', message: gatewayErrorResponse(message.id, rateLimitedError(refusal)) };
+
+  // Synchronous while the workspace's rules are cached: no promise on the hot path.
+  const forEntry = (
+    entry: Entry,
+    server: ServerDefinition,
+    principal: Principal,
+  ): readonly Interceptor[] => {
+    let rules = entry.byServer.get(server.id);
+    if (rules === undefined) {
+      rules = entry.rules.filter((rule) => rule.serverId === null || rule.serverId === server.id);
+      entry.byServer.set(server.id, rules);
+    }
+    if (rules.length === 0) return none;
+    const matching = rules;
+    const interceptor: Interceptor = {
+      name: 'usage-limits',
+      onRequest(message) {
+        const refusal = consumeUsage(matching, deps.counters, server, principal, message);
+        return refusal instanceof Promise
+          ? refusal.then((found) => verdict(message, found))
+          : verdict(message, refusal);
+      },
+    };
+    return [interceptor];
+  };
+
   return {
-    async interceptorsFor(server, principal) {
-      const entry = await entryOf(server.workspaceId);
-      let rules = entry.byServer.get(server.id);
-      if (rules === undefined) {
-        rules = entry.rules.filter((rule) => rule.serverId === null || rule.serverId === server.id);
-        entry.byServer.set(server.id, rules);
-      }
-      if (rules.length === 0) return [];
-      const interceptor: Interceptor = {
-        name: 'usage-limits',
-        async onRequest(message) {
-          const refusal = await consumeUsage(rules, deps.counters, server, principal, message);
-          if (refusal === undefined) return { kind: 'forward', message };
-          return {
-            kind: 'answer',
-            message: gatewayErrorResponse(message.id, rateLimitedError(refusal)),
-          };
-        },
-      };
-      return [interceptor];
+    interceptorsFor(server, principal) {
+      const entry = entryOf(server.workspaceId);
+      return entry instanceof Promise
+        ? entry.then((found) => forEntry(found, server, principal))
+        : forEntry(entry, server, principal);
     },
     clear() {
       cache.clear();

@@ -47,10 +47,10 @@ describe('legacy sessions', () => {
     assert.equal(sessions.open(expired.id, 'acme', 'github'), undefined);
   });
 
-  it('refuses a terminated session', () => {
+  it('refuses a terminated session', async () => {
     const sessions = createLegacySessions(box, createMemoryRevocations(), 3600);
     const { id, session } = sessions.mint(fields);
-    sessions.terminate(session);
+    await sessions.terminate(session);
     assert.equal(sessions.open(id, 'acme', 'github'), undefined);
   });
 

@@ -34,12 +34,19 @@ export interface LegacySession {
 const PURPOSE = 'mcp-session';
 
 export interface SessionRevocations {
-  revoke(tag: string, expiresAt: number): void;
+  /** Resolves once the other instances have been told (memory: at once). */
+  revoke(tag: string, expiresAt: number): void | Promise<void>;
+  /** Synchronous: checked on every request of a session (a shared list keeps a local copy). */
   isRevoked(tag: string): boolean;
 }
 
-/** In-memory revocation list (one instance); a shared one comes with Redis. */
-export function createMemoryRevocations(): SessionRevocations {
+/** The memory list answers at once. */
+export interface MemoryRevocations extends SessionRevocations {
+  revoke(tag: string, expiresAt: number): void;
+}
+
+/** In-memory revocation list (one instance); src/shared-state/shared-revocations.ts shares it. */
+export function createMemoryRevocations(): MemoryRevocations {
   const revoked = new Map<string, number>();
   let sweeps = 0;
   return {
@@ -58,7 +65,8 @@ export interface LegacySessions {
   mint(fields: Omit<LegacySession, 'v' | 'tag' | 'exp'>): { id: string; session: LegacySession };
   /** Opens an id; undefined when it is forged, expired, revoked or for another endpoint. */
   open(id: string, ws: string, srv: string): LegacySession | undefined;
-  terminate(session: LegacySession): void;
+  /** Resolves once every instance refuses the session. */
+  terminate(session: LegacySession): Promise<void>;
 }
 
 /** Opened ids kept in memory: a session's requests skip the decryption after its first. */
@@ -106,8 +114,8 @@ export function createLegacySessions(
       if (revocations.isRevoked(session.tag)) return undefined;
       return session;
     },
-    terminate(session) {
-      revocations.revoke(session.tag, session.exp);
+    async terminate(session) {
+      await revocations.revoke(session.tag, session.exp);
     },
   };
 }

@@ -323,6 +323,12 @@ export const errorCatalogue = {
     retryable: true,
     title: 'The gateway is shutting down or not ready.',
   },
+  shared_state_unavailable: {
+    status: 503,
+    rpc: JsonRpcCode.InternalError,
+    retryable: true,
+    title: 'The shared state (Redis, PORTCULLIS_REDIS_URL) cannot be reached.',
+  },
   identity_provider_unavailable: {
     status: 503,
     rpc: JsonRpcCode.InternalError,

@@ -72,6 +72,15 @@ export function createMembersRepository(
     },
 
     async remove(workspaceId, userId) {
+      // A member's own upstream tokens (per_user) belong to the membership.
+      // Deleted first: should the membership delete then fail, the member
+      // only has to connect again.
+      await db
+        .deleteFrom('upstream_connections')
+        .where('workspace_id', '=', workspaceId)
+        .where('user_id', '=', userId)
+        .where('owner_id', '=', userId)
+        .execute();
       await db
         .deleteFrom('members')
         .where('workspace_id', '=', workspaceId)

@@ -278,7 +278,7 @@ export interface Store {
     list(): Promise<UpstreamOAuthClientRecord[]>;
     remove(issuer: string, redirectUri: string): Promise<void>;
   };
-  /** Upstream OAuth connections; removed with their server, workspace or (per_user) user. */
+  /** Upstream OAuth connections; go with their server, workspace, or (per_user) member. */
   upstreamConnections: {
     find(
       workspaceId: string,

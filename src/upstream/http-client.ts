@@ -10,6 +10,7 @@ import type { Dispatcher } from 'undici';
 import { toMessage } from '../mcp/json-rpc.ts';
 import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
 import { GatewayError } from '../shared/errors.ts';
+import type { GatewayErrorOptions } from '../shared/errors.ts';
 import type { AddressGuard } from './ssrf-guard.ts';
 
 export type ReplyBody = Dispatcher.ResponseData['body'];
@@ -39,6 +40,25 @@ export interface HttpClient {
   readonly url: URL;
   exchange(request: HttpExchange): Promise<UpstreamReply>;
   close(): Promise<void>;
+}
+
+/**
+ * A non-2xx upstream answer. The status travels with the error so callers
+ * act on it (an upstream OAuth 401 is retried with a fresh token) without
+ * reading the message, which also carries the upstream's own words.
+ */
+export class UpstreamHttpError extends GatewayError {
+  readonly upstreamStatus: number;
+
+  constructor(upstreamStatus: number, message: string, options: GatewayErrorOptions = {}) {
+    super(upstreamStatus >= 500 ? 'upstream_error' : 'upstream_protocol_error', message, options);
+    this.upstreamStatus = upstreamStatus;
+  }
+}
+
+/** The HTTP status an upstream answered with, when `error` is such an answer. */
+export function upstreamStatusOf(error: unknown): number | undefined {
+  return error instanceof UpstreamHttpError ? error.upstreamStatus : undefined;
 }
 
 function headerValue(value: string | string[] | undefined): string {
@@ -204,9 +224,8 @@ export async function failureFor(
   } catch {
     /* the status is enough */
   }
-  const code = status >= 500 ? 'upstream_error' : 'upstream_protocol_error';
-  return new GatewayError(
-    code,
+  return new UpstreamHttpError(
+    status,
     `The upstream ${serverKey} answered HTTP ${status}${detail ? `: ${detail}` : ''}.`,
   );
 }

@@ -5,7 +5,14 @@ import { errors as undiciErrors } from 'undici';
 import { GatewayError } from '../shared/errors.ts';
 import { toMessage } from '../mcp/json-rpc.ts';
 import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
-import { createHttpClient, discard, failureFor, parseMessage, readBody } from './http-client.ts';
+import {
+  UpstreamHttpError,
+  createHttpClient,
+  discard,
+  failureFor,
+  parseMessage,
+  readBody,
+} from './http-client.ts';
 import type { HttpClient, ReplyBody } from './http-client.ts';
 import { parseSse } from './sse-parser.ts';
 import type { AddressGuard } from './ssrf-guard.ts';
@@ -182,8 +189,8 @@ export function createStreamableHttpUpstream(
             : parseMessage(bodyText, serverKey);
         } catch (error) {
           if (reply.status >= 300)
-            throw new GatewayError(
-              reply.status >= 500 ? 'upstream_error' : 'upstream_protocol_error',
+            throw new UpstreamHttpError(
+              reply.status,
               `The upstream ${serverKey} answered HTTP ${reply.status}${upstreamErrorMessage(bodyText)}.`,
             );
           throw error;
@@ -225,8 +232,8 @@ export function createStreamableHttpUpstream(
             'session_not_found',
             'The upstream session has ended; initialize again.',
           );
-        throw new GatewayError(
-          'upstream_protocol_error',
+        throw new UpstreamHttpError(
+          400,
           `The upstream ${serverKey} answered HTTP 400${upstreamErrorMessage(text)}.`,
         );
       }

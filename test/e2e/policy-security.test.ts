@@ -53,7 +53,7 @@ const POLICIES: Record<string, unknown> = {
       tools: { test_image_content: { max_response_bytes: 200 } },
     },
   },
-  slow: { security: { tools: { test_elicitation: { timeout_ms: 1000 } } } },
+  slow: { security: { tools: { test_sleep: { timeout_ms: 1000 } } } },
   confirm: {
     tools: { test_image_content: { annotations: { readOnlyHint: true } } },
     security: { confirm_destructive: true },
@@ -166,37 +166,25 @@ describe('security parameters through the gateway', () => {
         }
       });
 
-      // The upstream layer's timers have a resolution of about a second, and only the 2025 era
-      // keeps a call open while the client thinks (2026-07-28 answers input_required at once).
-      it(
-        'times a slow tool out after its own timeout; other tools keep the server timeout',
-        {
-          skip:
-            mode !== 'legacy' &&
-            'no fixture tool stays silent for seconds in this era; see the era bridge test',
-        },
-        async () => {
-          const client = await connectClient(gateway, 'slow', {
-            mode,
-            elicit: async () => {
-              await new Promise((resolve) => setTimeout(resolve, 3_000));
-              return { action: 'decline' };
-            },
-          });
-          try {
-            const started = performance.now();
-            const slow = await rejection(
-              client.callTool({ name: 'test_elicitation', arguments: { message: 'wait' } }),
-            );
-            assert.equal(slow.code, -32002, JSON.stringify(slow));
-            assert.ok(performance.now() - started < 2_900, String(performance.now() - started));
-            const fine = await client.callTool({ name: 'test_simple_text', arguments: {} });
-            assert.ok(resultText(fine).length > 0);
-          } finally {
-            await client.close();
-          }
-        },
-      );
+      // The upstream layer's timers have a resolution of about a second: the margins are wide.
+      it('times a slow tool out after its own timeout; other tools keep the server timeout', async () => {
+        const client = await connectClient(gateway, 'slow', { mode });
+        try {
+          const quick = await client.callTool({ name: 'test_sleep', arguments: { ms: 100 } });
+          assert.equal(resultText(quick), 'slept 100 ms');
+          const started = performance.now();
+          const slow = await rejection(
+            client.callTool({ name: 'test_sleep', arguments: { ms: 4_000 } }),
+          );
+          assert.equal(slow.code, -32002, JSON.stringify(slow));
+          const waited = performance.now() - started;
+          assert.ok(waited >= 900 && waited < 3_500, String(waited));
+          const fine = await client.callTool({ name: 'test_simple_text', arguments: {} });
+          assert.ok(resultText(fine).length > 0);
+        } finally {
+          await client.close();
+        }
+      });
 
       it('confirmation: a destructive tool runs after the member accepts', async () => {
         const asked: unknown[] = [];

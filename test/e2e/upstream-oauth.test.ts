@@ -277,6 +277,24 @@ describe('upstream OAuth: shared and client_credentials', () => {
 });
 
 describe('upstream OAuth: the API', () => {
+  it('lists, for an API key limited to some servers, only the connections of those servers', async () => {
+    const alice = await member('alice');
+    const created = await api(alice, 'POST', '/workspaces/acme/api-keys', {
+      name: 'alice-mine-only',
+      servers: ['mine'],
+    });
+    assert.equal(created.status, 201, created.text);
+    const listed = await request(`${gw.url}/api/v1/me/connections`, {
+      headers: { authorization: `Bearer ${(created.json as { key: string }).key}` },
+    });
+    assert.equal(listed.statusCode, 200);
+    const views = (await listed.body.json()) as Record<string, unknown>[];
+    assert.deepEqual(
+      views.map((c) => c.serverId),
+      ['mine'],
+    );
+  });
+
   it('lists connections with status, scope and expiry, never tokens', async () => {
     const listed = await api(await member('alice'), 'GET', '/me/connections');
     assert.equal(listed.status, 200, listed.text);

@@ -23,6 +23,7 @@ import { createOidcAdapter } from './oidc-adapter.ts';
 import { createProviderConfiguration } from './provider-configuration.ts';
 import { createProviderRoutes } from './provider-routes.ts';
 import { createRegistrationLimits } from './registration-limits.ts';
+import type { RegistrationLimits } from './registration-limits.ts';
 import { loadSigningKeys } from './signing-keys.ts';
 import { createVault } from '../upstream-credentials/vault.ts';
 import type { Vault } from '../upstream-credentials/vault.ts';
@@ -60,6 +61,8 @@ export interface AuthorizationServerDeps {
    * undefined. The provider's own session counts only together with it.
    */
   currentUserId(req: IncomingMessage): Promise<string | undefined>;
+  /** Registration limits; by default in memory (one instance). */
+  registrationLimits?: RegistrationLimits;
 }
 
 export async function createAuthorizationServer(
@@ -115,7 +118,7 @@ export async function createAuthorizationServer(
   const provider = new Provider(config.publicUrl, configuration);
   provider.proxy = config.trustProxy;
 
-  const limits = createRegistrationLimits();
+  const limits = deps.registrationLimits ?? createRegistrationLimits();
   const pendingRegistrations = new WeakMap<IncomingMessage, string>();
   provider.on('registration_create.success', (ctx, client) => {
     const key = pendingRegistrations.get((ctx as { req: IncomingMessage }).req);

@@ -132,14 +132,14 @@ export function createProviderRoutes(deps: ProviderRoutesDeps): RouteModule {
       const body = parseJsonObject(request.body);
       if (body !== undefined) {
         const key = deps.limits.dedupeKey(body);
-        const duplicate = key === undefined ? undefined : deps.limits.findDuplicate(key);
+        const duplicate = key === undefined ? undefined : await deps.limits.findDuplicate(key);
         if (duplicate !== undefined) {
           const metadata = await deps.findClientMetadata(duplicate);
           if (metadata !== undefined) return sendJson(reply, 201, metadata);
         }
         const clientName =
           typeof body.client_name === 'string' ? body.client_name.slice(0, 200) : '';
-        const decision = deps.limits.take(request.ip, clientName);
+        const decision = await deps.limits.take(request.ip, clientName);
         if (!decision.allowed) {
           return sendJson(
             reply,

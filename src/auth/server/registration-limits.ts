@@ -9,8 +9,8 @@
  * Confidential clients are never de-duplicated: answering with another
  * caller's client would hand out its secret. They are only rate-limited.
  *
- * State is per instance (in memory): several instances each apply the
- * limits, which keeps the bound proportional and needs no shared store.
+ * State is per instance here (in memory); with Redis, registration-limits-redis.ts
+ * applies the same limits across every instance.
  */
 import crypto from 'node:crypto';
 
@@ -31,9 +31,15 @@ export interface RegistrationLimits {
   /** The de-duplication key of a registration body, or undefined when it must not be de-duplicated. */
   dedupeKey(body: Readonly<Record<string, unknown>>): string | undefined;
   /** The client registered with `key` within the de-duplication window. */
-  findDuplicate(key: string): string | undefined;
+  findDuplicate(key: string): string | undefined | Promise<string | undefined>;
   remember(key: string, clientId: string): void;
   /** Counts one registration attempt; refuses it when over a limit. */
+  take(clientAddress: string, clientName: string): RateDecision | Promise<RateDecision>;
+}
+
+/** The limits in memory answer at once. */
+export interface MemoryRegistrationLimits extends RegistrationLimits {
+  findDuplicate(key: string): string | undefined;
   take(clientAddress: string, clientName: string): RateDecision;
 }
 
@@ -50,9 +56,25 @@ function sortedStrings(value: unknown): string[] | undefined {
   return list.map((item) => JSON.stringify(item)).sort();
 }
 
+/** The de-duplication key of a registration body (see RegistrationLimits.dedupeKey). */
+export function registrationDedupeKey(body: Readonly<Record<string, unknown>>): string | undefined {
+  const method = body.token_endpoint_auth_method ?? 'client_secret_basic';
+  if (method !== 'none') return undefined;
+  const canonical = JSON.stringify([
+    body.client_name ?? null,
+    sortedStrings(body.redirect_uris) ?? null,
+    sortedStrings(body.grant_types) ?? null,
+    sortedStrings(body.response_types) ?? null,
+    method,
+    body.scope ?? null,
+    body.application_type ?? null,
+  ]);
+  return crypto.hash('sha256', canonical, 'base64url');
+}
+
 export function createRegistrationLimits(
   options: RegistrationLimitsOptions = {},
-): RegistrationLimits {
+): MemoryRegistrationLimits {
   const perClient = options.perClientPerWindow ?? 10;
   const globalCap = options.globalPerWindow ?? 120;
   const windowMs = options.windowMs ?? 60_000;
@@ -72,20 +94,7 @@ export function createRegistrationLimits(
   };
 
   return {
-    dedupeKey(body) {
-      const method = body.token_endpoint_auth_method ?? 'client_secret_basic';
-      if (method !== 'none') return undefined;
-      const canonical = JSON.stringify([
-        body.client_name ?? null,
-        sortedStrings(body.redirect_uris) ?? null,
-        sortedStrings(body.grant_types) ?? null,
-        sortedStrings(body.response_types) ?? null,
-        method,
-        body.scope ?? null,
-        body.application_type ?? null,
-      ]);
-      return crypto.hash('sha256', canonical, 'base64url');
-    },
+    dedupeKey: registrationDedupeKey,
     findDuplicate(key) {
       const entry = recent.get(key);
       if (entry === undefined || now() - entry.at >= dedupeMs) return undefined;

@@ -6,12 +6,14 @@
  * once, so a link cannot be used twice even by concurrent submissions.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { newAccountContext } from '../../audit/audit-context.ts';
+import type { AuditActor } from '../../audit/audit-context.ts';
 import { hashPassword } from '../../shared/password-hash.ts';
 import type { BrowserSession, Invitation, User } from '../../store/model.ts';
 import type { Store } from '../../store/store.ts';
 import { hashToken } from './browser-sessions.ts';
 import { html } from './html.ts';
-import { passwordProblem, readForm, refuseCsrf, withErrorPage } from './page-context.ts';
+import { actingAs, passwordProblem, readForm, refuseCsrf, withErrorPage } from './page-context.ts';
 import type { PageContext } from './page-context.ts';
 import { sendMessage, sendPage } from './page-response.ts';
 import { joinPage, signUpPage } from './pages/invitation-pages.ts';
@@ -22,6 +24,10 @@ class AlreadyUsed extends Error {}
 
 function sameEmail(a: string, b: string): boolean {
   return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+function userActor(user: User): AuditActor {
+  return { kind: 'user', id: user.id, email: user.email };
 }
 
 function alreadyUsed(reply: FastifyReply): FastifyReply {
@@ -156,7 +162,9 @@ export function registerInvitationRoutes(app: FastifyInstance, context: PageCont
         if (!sameEmail(current.user.email, invitation.email))
           return wrongAccount(request, reply, invitation, current);
         try {
-          await store.transaction((tx) => acceptIn(tx, invitation, current.user.id));
+          await actingAs(context, { actor: userActor(current.user), source: 'api' }, () =>
+            store.transaction((tx) => acceptIn(tx, invitation, current.user.id)),
+          );
         } catch (error) {
           if (error instanceof AlreadyUsed) return alreadyUsed(reply);
           throw error;
@@ -190,17 +198,20 @@ export function registerInvitationRoutes(app: FastifyInstance, context: PageCont
       const passwordHash = await hashPassword(form.get('password') ?? '');
       let user: User;
       try {
-        user = await store.transaction(async (tx) => {
-          // Created inside the transaction: a lost race for the invitation leaves no account behind.
-          if ((await tx.users.findByEmail(invitation.email)) !== undefined) throw new AlreadyUsed();
-          const created = await tx.users.upsert({
-            email: invitation.email,
-            name: name === '' ? null : name,
-            passwordHash,
-          });
-          await acceptIn(tx, invitation, created.id);
-          return created;
-        });
+        user = await actingAs(context, newAccountContext(invitation.email), () =>
+          store.transaction(async (tx) => {
+            // Created inside the transaction: a lost race for the invitation leaves no account behind.
+            if ((await tx.users.findByEmail(invitation.email)) !== undefined)
+              throw new AlreadyUsed();
+            const created = await tx.users.upsert({
+              email: invitation.email,
+              name: name === '' ? null : name,
+              passwordHash,
+            });
+            await acceptIn(tx, invitation, created.id);
+            return created;
+          }),
+        );
       } catch (error) {
         if (error instanceof AlreadyUsed) return alreadyUsed(reply);
         throw error;

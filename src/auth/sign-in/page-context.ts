@@ -3,6 +3,8 @@
  * form body, CSRF refusal, turning a thrown GatewayError into a page, and
  * handing the raw response to the authorization server.
  */
+import type { AuditContext } from '../../audit/audit-context.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../../config/runtime-config.ts';
@@ -26,6 +28,17 @@ export interface PageContext {
   sso?: SignInLink;
   /** Per-user upstream accounts to connect before a consent finishes (upstream OAuth). */
   upstreamConsent?: UpstreamConsent;
+  /** Names the person behind the changes the pages make (`store` is watched by the audit log). */
+  audit?: Pick<AuditLog, 'actingAs'>;
+}
+
+/** Runs `work` with `who` as the actor of the audited changes it makes. */
+export function actingAs<T>(
+  context: Pick<PageContext, 'audit'>,
+  who: AuditContext,
+  work: () => Promise<T>,
+): Promise<T> {
+  return context.audit === undefined ? work() : context.audit.actingAs(who, work);
 }
 
 /** The part of upstream connections the consent step needs (connections-consent.ts). */

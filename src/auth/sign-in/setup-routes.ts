@@ -4,8 +4,9 @@
  * The route answers 404 for a wrong or used token and once any user exists.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { newAccountContext } from '../../audit/audit-context.ts';
 import { hashPassword } from '../../shared/password-hash.ts';
-import { passwordProblem, readForm, refuseCsrf, withErrorPage } from './page-context.ts';
+import { actingAs, passwordProblem, readForm, refuseCsrf, withErrorPage } from './page-context.ts';
 import type { PageContext } from './page-context.ts';
 import { sendMessage, sendPage } from './page-response.ts';
 import { setupPage } from './pages/setup-page.ts';
@@ -87,27 +88,29 @@ export function registerSetupRoutes(app: FastifyInstance, context: PageContext):
       const passwordHash = await hashPassword(form.get('password') ?? '');
       // consume() is synchronous: of two concurrent submissions exactly one gets past it.
       if (!setup.consume(token) || (await store.users.count()) > 0) return notFound(reply);
-      const user = await store.transaction(async (tx) => {
-        const created = await tx.users.upsert({
-          email: values.email ?? '',
-          name: values.name === '' ? null : (values.name ?? null),
-          passwordHash,
-          isAdmin: true,
-        });
-        if (values.workspaceId !== undefined && values.workspaceId !== '') {
-          await tx.workspaces.upsert({
-            id: values.workspaceId,
-            name: values.workspaceName === '' ? values.workspaceId : (values.workspaceName ?? ''),
+      const user = await actingAs(context, newAccountContext(values.email ?? ''), () =>
+        store.transaction(async (tx) => {
+          const created = await tx.users.upsert({
+            email: values.email ?? '',
+            name: values.name === '' ? null : (values.name ?? null),
+            passwordHash,
+            isAdmin: true,
           });
-          await tx.members.upsert({
-            workspaceId: values.workspaceId,
-            userId: created.id,
-            role: 'owner',
-            serverIds: null,
-          });
-        }
-        return created;
-      });
+          if (values.workspaceId !== undefined && values.workspaceId !== '') {
+            await tx.workspaces.upsert({
+              id: values.workspaceId,
+              name: values.workspaceName === '' ? values.workspaceId : (values.workspaceName ?? ''),
+            });
+            await tx.members.upsert({
+              workspaceId: values.workspaceId,
+              userId: created.id,
+              role: 'owner',
+              serverIds: null,
+            });
+          }
+          return created;
+        }),
+      );
       logger.info({ event: 'setup.completed', userId: user.id }, 'first administrator created');
       await signIn.startSession(reply, user);
       return reply.redirect('/', 303);

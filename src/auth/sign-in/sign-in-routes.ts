@@ -3,6 +3,7 @@
  * invitations, and the authorization server's sign-in and consent pages.
  */
 import type { Logger } from 'pino';
+import type { AuditLog } from '../../audit/audit-log.ts';
 import type { RuntimeConfig } from '../../config/runtime-config.ts';
 import type { RouteModule } from '../../ingress/create-app.ts';
 import type { Store } from '../../store/store.ts';
@@ -29,12 +30,15 @@ export function createSignInRoutes(deps: {
   sso?: SignInLink | undefined;
   /** Upstream accounts a consent connects first, in the same browser trip (upstream OAuth). */
   upstreamConsent?: UpstreamConsent | undefined;
+  /** Names the person behind setup and invitation changes; `store` should be `audit.watch(store)`. */
+  audit?: Pick<AuditLog, 'actingAs'> | undefined;
 }): RouteModule {
-  const { sso, upstreamConsent, ...rest } = deps;
+  const { sso, upstreamConsent, audit, ...rest } = deps;
   const context = {
     ...rest,
     ...(sso === undefined ? {} : { sso }),
     ...(upstreamConsent === undefined ? {} : { upstreamConsent }),
+    ...(audit === undefined ? {} : { audit }),
     csrf: createCsrf({ publicUrl: deps.config.publicUrl }),
   };
   return (app) => {

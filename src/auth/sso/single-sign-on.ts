@@ -18,6 +18,7 @@ import type { RouteModule } from '../../ingress/create-app.ts';
 import { createSealedBox } from '../../session/sealed-box.ts';
 import { GatewayError, toGatewayError } from '../../shared/errors.ts';
 import type { Store } from '../../store/store.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
 import type { SignIn } from '../sign-in/sign-in.ts';
 import { createIdentityProvider } from './identity-provider.ts';
 import { resolveSsoUser } from './sso-account.ts';
@@ -46,6 +47,8 @@ export interface SingleSignOnDeps {
   logger: Logger;
   /** PORTCULLIS_SECRET_KEY: seals the state cookie. */
   secretKey: string;
+  /** Records the accounts and memberships sign-ins create, by the person signing in. */
+  audit?: Pick<AuditLog, 'actingAs' | 'watch'>;
 }
 
 const BASE_SCOPE = 'openid email profile';
@@ -54,7 +57,8 @@ export function createSingleSignOn(deps: SingleSignOnDeps): SingleSignOn | undef
   const configured = deps.config.sso;
   if (configured === undefined) return undefined;
   const sso = configured;
-  const { store, signIn, logger } = deps;
+  const { signIn, logger } = deps;
+  const store = deps.audit?.watch(deps.store) ?? deps.store;
   const identityProvider = createIdentityProvider({ sso, logger });
   const stateCookie = createSsoStateCookie(createSealedBox(deps.secretKey), deps.config.publicUrl);
   const redirectUri = `${deps.config.publicUrl}${SSO_CALLBACK_PATH}`;
@@ -111,7 +115,10 @@ export function createSingleSignOn(deps: SingleSignOnDeps): SingleSignOn | undef
         throw refusal(error);
       });
     const claims = await claimsOf(configuration, tokens);
-    const { user, created } = await resolveSsoUser({ store, sso, logger }, claims);
+    const { user, created } = await resolveSsoUser(
+      { store, sso, logger, ...(deps.audit === undefined ? {} : { audit: deps.audit }) },
+      claims,
+    );
     // A fresh session on every sign-in: whatever session this browser had (maybe another account's) ends.
     if ((await signIn.currentSession(request)) !== undefined)
       await signIn.endSession(request, reply);

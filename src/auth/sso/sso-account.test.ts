@@ -8,6 +8,7 @@ import type { SsoConfig } from '../../config/runtime-config.ts';
 import { GatewayError } from '../../shared/errors.ts';
 import { createStore } from '../../store/create-store.ts';
 import type { Store } from '../../store/store.ts';
+import { createAuditLog } from '../../audit/audit-log.ts';
 import { resolveSsoUser } from './sso-account.ts';
 
 const sso: SsoConfig = {
@@ -121,5 +122,39 @@ describe('resolveSsoUser', () => {
     const member = await store.members.find('acme', user.id);
     assert.equal(member?.role, 'member');
     assert.deepEqual(member?.serverIds, ['a']);
+  });
+});
+
+describe('resolveSsoUser with the audit log', () => {
+  it('records the account and memberships a sign-in creates with the person signing in as actor', async (t) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'portcullis-sso-audit-'));
+    const store = await createStore({ kind: 'sqlite', file: path.join(dir, 'store.db') });
+    t.after(async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    await store.migrate();
+    await store.workspaces.upsert({ id: 'acme', name: 'Acme' });
+    const audit = createAuditLog({ store });
+    const { user } = await resolveSsoUser(
+      { store: audit.watch(store), sso, logger: pino({ level: 'silent' }), audit },
+      { sub: 'u9', email: 'Nia@acme.test', email_verified: true, groups: ['eng'] },
+    );
+    const entries = await audit.list({ limit: 10 });
+    assert.deepEqual(
+      entries
+        .map((entry) => [entry.action, entry.actorKind, entry.actorId, entry.actorEmail])
+        .sort(),
+      [
+        ['member.create', 'user', user.id, 'nia@acme.test'],
+        ['user.create', 'user', user.id, 'nia@acme.test'],
+      ],
+    );
+    // A later sign-in that changes nothing records nothing.
+    await resolveSsoUser(
+      { store: audit.watch(store), sso, logger: pino({ level: 'silent' }), audit },
+      { sub: 'u9', email: 'nia@acme.test', email_verified: true, groups: ['eng'] },
+    );
+    assert.equal((await audit.list({ limit: 10 })).length, 2);
   });
 });

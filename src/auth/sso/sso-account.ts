@@ -19,6 +19,8 @@ import type { SsoConfig } from '../../config/runtime-config.ts';
 import { GatewayError } from '../../shared/errors.ts';
 import type { Role, User } from '../../store/model.ts';
 import type { Store } from '../../store/store.ts';
+import { newAccountContext } from '../../audit/audit-context.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
 
 /** The claims used, from the ID token and, where it lacks them, the UserInfo response. */
 export interface SsoClaims {
@@ -32,10 +34,17 @@ export interface SsoClaims {
 const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, member: 1, admin: 2, owner: 3 };
 
 export async function resolveSsoUser(
-  deps: { store: Store; sso: SsoConfig; logger: Logger },
+  deps: {
+    /** Watched by the audit log when `audit` is given. */
+    store: Store;
+    sso: SsoConfig;
+    logger: Logger;
+    /** Names the person signing in as the actor of what their sign-in creates or sets. */
+    audit?: Pick<AuditLog, 'actingAs'>;
+  },
   claims: SsoClaims,
 ): Promise<{ user: User; created: boolean }> {
-  const { store, sso, logger } = deps;
+  const { store } = deps;
   const email = typeof claims.email === 'string' ? claims.email.trim() : '';
   if (email === '' || !email.includes('@'))
     throw new GatewayError(
@@ -48,8 +57,21 @@ export async function resolveSsoUser(
       'The identity provider has not verified the email address of this account. Verify it there, then sign in again.',
     );
   const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-  const wanted = mappedRoles(sso, groupsOf(claims.groups));
 
+  const run = () => resolveIn(store, deps, email, domain, claims);
+  // The verified email names the person: their existing account, or the one this sign-in creates.
+  return deps.audit === undefined ? run() : deps.audit.actingAs(newAccountContext(email), run);
+}
+
+function resolveIn(
+  store: Store,
+  deps: { sso: SsoConfig; logger: Logger },
+  email: string,
+  domain: string,
+  claims: SsoClaims,
+): Promise<{ user: User; created: boolean }> {
+  const { sso, logger } = deps;
+  const wanted = mappedRoles(sso, groupsOf(claims.groups));
   return store.transaction(async (tx) => {
     let user = await tx.users.findByEmail(email);
     let created = false;

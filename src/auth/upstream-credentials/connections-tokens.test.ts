@@ -21,6 +21,9 @@ import { createConnections } from './connections.ts';
 import type { Connections } from './connections.ts';
 import { REFRESH_TOKEN_PURPOSE } from './connections-context.ts';
 import { createVault } from './vault.ts';
+import { redisUnavailableReason, startTestRedis } from '../../../test/support/redis.ts';
+import type { Leases } from '../../shared-state/leases.ts';
+import { createSharedState } from '../../shared-state/shared-state.ts';
 
 const PUBLIC_URL = 'http://127.0.0.1:9';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'portcullis-connections-'));
@@ -31,8 +34,9 @@ let oauthClient: UpstreamOAuthClient;
 let server: ServerDefinition;
 let userId: string;
 
-function instance(): Connections {
+function instance(leases?: Leases): Connections {
   return createConnections({
+    ...(leases === undefined ? {} : { leases }),
     store,
     vault,
     oauthClient,
@@ -115,6 +119,51 @@ describe('connection tokens', () => {
     const stored = await store.upstreamConnections.find('acme', 'mine', userId);
     assert.ok(stored!.expiresAt!.getTime() > Date.now() + 60_000);
   });
+
+  it(
+    'refreshes once for concurrent calls on two instances sharing Redis leases and the store',
+    { skip: redisUnavailableReason() },
+    async () => {
+      const redis = await startTestRedis();
+      const quiet = { warn: () => undefined, info: () => undefined };
+      const states = [0, 1].map(() => createSharedState({ redisUrl: redis.url, logger: quiet }));
+      try {
+        await expireSoon(userId);
+        const [a, b] = states.map((state) => instance(state.leases)) as [Connections, Connections];
+        const before = upstream.tokenGrants.refresh_token;
+        const tokens = await Promise.all(
+          [a, b, a, b].map((one) => one.tokens.accessTokenFor(server, { userId })),
+        );
+        assert.equal(upstream.tokenGrants.refresh_token - before, 1);
+        assert.equal(new Set(tokens).size, 1);
+
+        // A refresh waits while another instance holds the Redis lease, then goes ahead.
+        await expireSoon(userId);
+        const held = await states[0]!.leases.acquire(`upstream-token:acme/mine|${userId}`, 10_000);
+        assert.ok(held);
+        const waiting = instance(states[1]!.leases).tokens.accessTokenFor(server, { userId });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.equal(upstream.tokenGrants.refresh_token - before, 1, 'not while the lease is held');
+        await held();
+        assert.match(await waiting, /^eyJ/);
+        assert.equal(upstream.tokenGrants.refresh_token - before, 2);
+
+        // Redis gone: the store lease alone still allows one refresh.
+        await redis.kill();
+        await expireSoon(userId);
+        const [c, d] = states.map((state) => instance(state.leases)) as [Connections, Connections];
+        const again = await Promise.all(
+          [c, d, c, d].map((one) => one.tokens.accessTokenFor(server, { userId })),
+        );
+        assert.equal(upstream.tokenGrants.refresh_token - before, 3);
+        assert.equal(new Set(again).size, 1);
+        assert.equal(upstream.tokenErrors.invalid_grant ?? 0, 0);
+      } finally {
+        await Promise.all(states.map((state) => state.close()));
+        await redis.close();
+      }
+    },
+  );
 
   it('gives a fresh token when the upstream refused the current one', async () => {
     const tokens = instance().tokens;

@@ -4,8 +4,9 @@
  * when it is about to expire.
  *
  * One refresh per connection at a time: in this process (one shared
- * promise) and across instances (a lease in the store; the others wait for
- * the new token to appear). Refresh tokens rotate, so two concurrent
+ * promise) and across instances (a lease in the store, taken after a Redis
+ * lease when instances share Redis; the others wait for the new token to
+ * appear). Refresh tokens rotate, so two concurrent
  * refreshes with the same one would end the grant at most ASes.
  *
  * `invalid_grant` marks the connection broken with its reason; the member
@@ -18,6 +19,7 @@ import type { Principal } from '../resource/principal.ts';
 import type { ServerDefinition, UpstreamConnection } from '../../store/model.ts';
 import { GatewayError, isGatewayError } from '../../shared/errors.ts';
 import type { TokenSet } from '../upstream-oauth/upstream-oauth-client.ts';
+import type { Leases, ReleaseLease } from '../../shared-state/leases.ts';
 import type { ConnectionsContext } from './connections-context.ts';
 import { ACCESS_TOKEN_PURPOSE, REFRESH_TOKEN_PURPOSE } from './connections-context.ts';
 
@@ -65,7 +67,19 @@ interface Cached {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function createConnectionTokens(context: ConnectionsContext): ConnectionTokens {
+export interface ConnectionTokensOptions {
+  /**
+   * Shared leases (Redis): waiting instances poll Redis instead of the store
+   * while one refreshes. The store lease is still taken under it, so a
+   * Redis outage or an instance without Redis never allows two refreshes.
+   */
+  readonly leases?: Leases;
+}
+
+export function createConnectionTokens(
+  context: ConnectionsContext,
+  options: ConnectionTokensOptions = {},
+): ConnectionTokens {
   const { store, vault } = context;
   const holder = crypto.randomUUID();
   const cache = new Map<string, Cached>();
@@ -189,6 +203,30 @@ export function createConnectionTokens(context: ConnectionsContext): ConnectionT
     return remember(keyOf(server, ownerId), tokens.accessToken, saved.expiresAt);
   };
 
+  /** The shared lease when there is one; `null` when another instance holds it. */
+  const sharedLease = async (leaseKey: string): Promise<ReleaseLease | null | undefined> => {
+    if (options.leases === undefined) return undefined;
+    try {
+      return (await options.leases.acquire(leaseKey, LEASE_MS)) ?? null;
+    } catch {
+      // Redis unreachable: the store lease alone still makes the refresh single-flight.
+      return undefined;
+    }
+  };
+
+  /** Both leases, or undefined when another holder has either. */
+  const acquireLeases = async (leaseKey: string, at: number): Promise<ReleaseLease | undefined> => {
+    const shared = await sharedLease(leaseKey);
+    if (shared === null) return undefined;
+    if (await store.leases.acquire(leaseKey, holder, new Date(at + LEASE_MS), new Date(at)))
+      return async () => {
+        await store.leases.release(leaseKey, holder);
+        await shared?.();
+      };
+    await shared?.();
+    return undefined;
+  };
+
   /** Waits for the lease, or for another instance to store a fresh token. */
   const renewOnce = async (
     server: ServerDefinition,
@@ -206,10 +244,10 @@ export function createConnectionTokens(context: ConnectionsContext): ConnectionT
       const token = open(ACCESS_TOKEN_PURPOSE, connection.accessToken, server);
       return token === rejected ? undefined : remember(key, token, connection.expiresAt);
     };
+    let release: ReleaseLease | undefined;
     for (;;) {
-      const at = context.now();
-      if (await store.leases.acquire(leaseKey, holder, new Date(at + LEASE_MS), new Date(at)))
-        break;
+      release = await acquireLeases(leaseKey, context.now());
+      if (release !== undefined) break;
       await sleep(WAIT_STEP_MS);
       const connection = await store.upstreamConnections.find(
         server.workspaceId,
@@ -256,7 +294,7 @@ export function createConnectionTokens(context: ConnectionsContext): ConnectionT
       }
       throw error;
     } finally {
-      await store.leases.release(leaseKey, holder);
+      await release();
     }
   };
 

@@ -21,6 +21,7 @@ import type { ConnectionTokens } from './connections-tokens.ts';
 import { createUpstreamOAuthCredentials } from './upstream-oauth-credentials.ts';
 import type { UpstreamOAuthCredentials } from './upstream-oauth-credentials.ts';
 import type { Vault } from './vault.ts';
+import type { Leases } from '../../shared-state/leases.ts';
 
 export interface Connections {
   readonly context: ConnectionsContext;
@@ -40,6 +41,8 @@ export function createConnections(deps: {
   interactions?: Interactions;
   logger: Logger;
   now?: () => number;
+  /** Shared leases (Redis) for single-flight token refreshes across instances. */
+  leases?: Leases;
 }): Connections {
   const context = createConnectionsContext({
     store: deps.store,
@@ -48,7 +51,7 @@ export function createConnections(deps: {
     publicUrl: deps.publicUrl,
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
-  const tokens = createConnectionTokens(context);
+  const tokens = createConnectionTokens(context, deps.leases ? { leases: deps.leases } : {});
   const flow = createConnectionsFlow({
     context,
     tokens,

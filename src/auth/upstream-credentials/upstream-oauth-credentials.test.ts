@@ -3,12 +3,17 @@
  * carries, the one retry after a 401, and how a missing grant is told.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { Principal } from '../resource/principal.ts';
 import { GatewayError } from '../../shared/errors.ts';
 import type { ServerDefinition } from '../../store/model.ts';
 import type { RawReply, Upstream, UpstreamCall, UpstreamOutcome } from '../../upstream/upstream.ts';
+import { UpstreamHttpError } from '../../upstream/http-client.ts';
+import { createAddressGuard } from '../../upstream/ssrf-guard.ts';
+import { createStreamableHttpUpstream } from '../../upstream/streamable-http.ts';
 import type { ConnectionTokens } from './connections-tokens.ts';
 import { createUpstreamOAuthCredentials, downstreamClient } from './upstream-oauth-credentials.ts';
 
@@ -90,10 +95,9 @@ function scriptedUpstream(refuse: Set<string>) {
     serverKey: 'acme/linear',
     async post(_message, call): Promise<UpstreamOutcome> {
       if (status(call) === 401)
-        throw new GatewayError(
-          'upstream_protocol_error',
-          'The upstream acme/linear answered HTTP 401.',
-        );
+        throw new UpstreamHttpError(401, 'The upstream acme/linear answered HTTP 401.');
+      if (call.headers?.['x-fail'] !== undefined)
+        throw new GatewayError('upstream_error', call.headers['x-fail']);
       return { kind: 'accepted', status: 202, sessionId: undefined };
     },
     listen: async () => null,
@@ -147,6 +151,64 @@ describe('upstream OAuth credentials on calls', () => {
     const reply = await decorated.forward('{}', call);
     assert.equal(reply.status, 200);
     assert.deepEqual(log, ['token t1', 'token t2', 'token t2']);
+  });
+
+  it('does not take an error that only quotes HTTP 401 in its text for a refusal', async () => {
+    const { tokens, log } = scriptedTokens();
+    const { upstream, seen } = scriptedUpstream(new Set());
+    const decorated = createUpstreamOAuthCredentials({ tokens }).upstreamFor(
+      upstream,
+      server('oauth'),
+      principal,
+    );
+    const quoting = {
+      ...call,
+      headers: { 'x-fail': 'The upstream acme/linear answered HTTP 502: it answered HTTP 401' },
+    };
+    await assert.rejects(
+      decorated.post(ping, quoting),
+      (error: unknown) => error instanceof GatewayError && error.code === 'upstream_error',
+    );
+    assert.deepEqual(seen, ['Bearer t1']);
+    assert.deepEqual(log, ['token t1']);
+  });
+
+  it('retries on the status the streamable HTTP transport reports, whatever the body says', async () => {
+    const answered: string[] = [];
+    const upstreamServer = http.createServer((request, response) => {
+      request.resume();
+      answered.push(request.headers.authorization ?? '');
+      if (request.headers.authorization === 'Bearer t1') {
+        // A body that never says 401: only the status tells.
+        response.writeHead(401, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({ jsonrpc: '2.0', id: 1, error: { code: -32001, message: 'expired' } }),
+        );
+        return;
+      }
+      response.writeHead(202).end();
+    });
+    await new Promise<void>((resolve) => upstreamServer.listen(0, '127.0.0.1', resolve));
+    const port = (upstreamServer.address() as AddressInfo).port;
+    const transport = createStreamableHttpUpstream(
+      'acme/linear',
+      `http://127.0.0.1:${port}/mcp`,
+      createAddressGuard(['*']),
+    );
+    try {
+      const { tokens, log } = scriptedTokens();
+      const decorated = createUpstreamOAuthCredentials({ tokens }).upstreamFor(
+        transport,
+        server('oauth'),
+        principal,
+      );
+      assert.equal((await decorated.post(ping, call)).kind, 'accepted');
+      assert.deepEqual(answered, ['Bearer t1', 'Bearer t2']);
+      assert.deepEqual(log, ['token t1', 'token t2']);
+    } finally {
+      await transport.close();
+      await new Promise<void>((resolve) => upstreamServer.close(() => resolve()));
+    }
   });
 
   it('marks the connection refused after a second 401 and answers with the connect URL', async () => {

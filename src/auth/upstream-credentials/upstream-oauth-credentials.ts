@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import type { Principal } from '../resource/principal.ts';
 import type { ServerDefinition } from '../../store/model.ts';
 import { GatewayError, isGatewayError } from '../../shared/errors.ts';
-import { discard } from '../../upstream/http-client.ts';
+import { UpstreamHttpError, discard, upstreamStatusOf } from '../../upstream/http-client.ts';
 import type { Upstream, UpstreamCall } from '../../upstream/upstream.ts';
 import type { ConnectionTokens } from './connections-tokens.ts';
 
@@ -44,11 +44,12 @@ export interface UpstreamOAuthCredentials {
 }
 
 /**
- * The transports report a refused call as an error naming the HTTP status
- * (src/upstream/http-client.ts `failureFor`, streamable-http.ts).
+ * The transports carry the status of a refused call on the error
+ * (src/upstream/http-client.ts `UpstreamHttpError`); the message is not read,
+ * since it also quotes the upstream's own words.
  */
 export function isUpstreamUnauthorized(error: unknown): boolean {
-  return isGatewayError(error) && /answered HTTP 401\b/.test(error.message);
+  return upstreamStatusOf(error) === 401;
 }
 
 /** The URL elicitation form of a connection-required error (MCP 2025-11-25, -32042). */
@@ -118,8 +119,8 @@ export function createUpstreamOAuthCredentials(deps: {
         try {
           const second = await send(withToken(call, fresh));
           if (!refused(second)) return second;
-          failure = new GatewayError(
-            'upstream_protocol_error',
+          failure = new UpstreamHttpError(
+            401,
             `The upstream ${upstream.serverKey} answered HTTP 401 to a fresh token.`,
           );
         } catch (error) {
@@ -135,7 +136,13 @@ export function createUpstreamOAuthCredentials(deps: {
       return {
         serverKey: upstream.serverKey,
         ...(upstream.fixedEra === undefined ? {} : { fixedEra: upstream.fixedEra }),
-        post: (message, call) => authorized(call, (c) => upstream.post(message, c)),
+        // A 401 with a JSON-RPC error body comes back as an outcome, not an error.
+        post: (message, call) =>
+          authorized(
+            call,
+            (c) => upstream.post(message, c),
+            (outcome) => outcome.status === 401,
+          ),
         listen: (call) => authorized(call, (c) => upstream.listen(c)),
         // Ending a session is best effort: without a token it still goes out.
         terminate: async (call) => {

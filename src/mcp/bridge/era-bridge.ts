@@ -6,6 +6,8 @@
  * upstreams refuse the 2025 protocol.
  */
 import type { SealedBox } from '../../session/sealed-box.ts';
+import type { InstanceRelay } from '../../shared-state/relay/instance-relay.ts';
+import { createRelayedClientAnswers } from '../../shared-state/relay/relayed-client-answers.ts';
 import { createClientAnswers } from './client-answers.ts';
 import type { ClientAnswers } from './client-answers.ts';
 import { createHeldCalls } from './held-calls.ts';
@@ -23,6 +25,8 @@ export interface EraBridgeOptions {
   inputTimeoutMs: number;
   /** How long "this upstream refuses the 2025 protocol" is believed before it is tried again. */
   horizonMs: number;
+  /** Reaches the instance holding a call, or waiting for an answer, when the client's next request lands elsewhere. */
+  relay?: InstanceRelay;
 }
 
 /** Upstreams that refused a legacy `initialize` although they serve 2026-07-28. */
@@ -59,8 +63,18 @@ export function createEraBridge(options: EraBridgeOptions): EraBridge {
   const modernOnly = new Map<string, number>();
   const logLevelOpened = new Set<string>();
   const streams = new Set<() => void>();
-  const heldCalls = createHeldCalls({ holdMs: options.inputTimeoutMs, maxCalls: MAX_HELD_CALLS });
-  const clientAnswers = createClientAnswers(options.inputTimeoutMs);
+  const heldCalls = createHeldCalls({
+    holdMs: options.inputTimeoutMs,
+    maxCalls: MAX_HELD_CALLS,
+    ...(options.relay === undefined ? {} : { relay: options.relay }),
+  });
+  // An answer landing on another instance than the one waiting is sent to it.
+  const clientAnswers =
+    options.relay === undefined
+      ? createClientAnswers(options.inputTimeoutMs)
+      : createRelayedClientAnswers(createClientAnswers(options.inputTimeoutMs), options.relay, {
+          timeoutMs: options.inputTimeoutMs,
+        });
   return {
     inputTimeoutMs: options.inputTimeoutMs,
     // A held call outlives its state by at most the hold time, so the state expires with it.

@@ -61,6 +61,8 @@ export interface HeldCall {
 }
 
 export interface HeldCallOptions {
+  /** The call's name, from HeldCalls.newId (it names the holding instance); random when absent. */
+  id?: string;
   upstream: Upstream;
   sessionId: string | null;
   protocolVersion: string;
@@ -179,7 +181,7 @@ export function startHeldCall(
   };
 
   return {
-    id: crypto.randomBytes(12).toString('base64url'),
+    id: options.id ?? crypto.randomBytes(12).toString('base64url'),
     serverInfo: options.serverInfo,
     round: 0,
     async next(receiver, signal) {

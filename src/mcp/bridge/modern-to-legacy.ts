@@ -146,7 +146,7 @@ async function continueCall(
       'invalid_params',
       'The requestState is not valid for this request: it was modified, has expired, or was issued for another request.',
     );
-  const held = deps.bridge.heldCalls.take(claim.call);
+  const held = deps.bridge.heldCalls.take(claim.call, claim.round);
   if (held === undefined)
     throw new GatewayError(
       'invalid_params',
@@ -238,6 +238,7 @@ async function startCall(
     );
   const held = startHeldCall(
     {
+      id: deps.bridge.heldCalls.newId(),
       upstream: call.upstream,
       sessionId: session.sessionId,
       protocolVersion: session.protocolVersion,

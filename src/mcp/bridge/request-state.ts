@@ -2,7 +2,8 @@
  * The `requestState` the gateway hands a 2026-07-28 client when a legacy
  * upstream pushed a server→client request (MRTR, basic/patterns/mrtr).
  *
- * It names a held upstream call on this instance and the round it is in.
+ * It names a held upstream call (whose id names the instance holding it,
+ * held-calls.ts) and the round it is in.
  * The client controls what it echoes, so the state is sealed (AEAD) and
  * bound to the principal, the server, an expiry and a digest of the
  * request it belongs to (mrtr "Server Requirements" 4–5): presented by
@@ -25,7 +26,7 @@ export interface RequestStateBinding {
 }
 
 export interface RequestStateClaim {
-  /** The held call on the issuing instance. */
+  /** The held call, `<instance>.<random>` when instances share a relay. */
   call: string;
   /** The round the client answers. */
   round: number;

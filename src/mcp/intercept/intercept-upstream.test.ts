@@ -19,6 +19,7 @@ import type {
 } from '../json-rpc.ts';
 import { interceptedUpstream } from './intercept-context.ts';
 import { interceptUpstream } from './intercept-upstream.ts';
+import { jsonReply } from './rewritten-replies.ts';
 import type { InterceptContext, Interceptor } from './interceptor.ts';
 
 const context = {
@@ -486,6 +487,75 @@ describe('interceptUpstream', () => {
       jsonrpc: '2.0',
       method: 'notifications/tools/list_changed',
     });
+  });
+
+  it('sends the upstream the request as the interceptors judged it, not the bytes the client sent', async () => {
+    // Two "name" keys: the chain reads the last; an upstream parser that keeps
+    // the first would otherwise run a tool the policy never judged.
+    const bodies: string[] = [];
+    const recording: Upstream = {
+      serverKey: 'acme/fixture',
+      post: () => Promise.reject(new Error('not used')),
+      listen: () => Promise.resolve(null),
+      terminate: () => Promise.resolve(),
+      forward: (body) => {
+        bodies.push(String(body));
+        return Promise.resolve(
+          jsonReply(200, { jsonrpc: '2.0', id: 1, result: { content: [] } }, {}),
+        );
+      },
+      close: () => Promise.resolve(),
+    };
+    const judged: string[] = [];
+    const judge: Interceptor = {
+      name: 'judge',
+      onRequest(message) {
+        judged.push(String(message.params?.name));
+        return { kind: 'forward', message };
+      },
+    };
+    const meta = JSON.stringify({ [META.protocolVersion]: MODERN_VERSION });
+    const raw = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_image_content","name":"test_simple_text","_meta":${meta}}}`;
+    await interceptUpstream(recording, [judge], context).forward(raw, {
+      headers: { 'mcp-method': 'tools/call', 'mcp-name': 'test_simple_text' },
+      timeoutMs: 5000,
+    });
+    assert.deepEqual(judged, ['test_simple_text']);
+    assert.equal(bodies.length, 1);
+    assert.ok(!bodies[0]!.includes('test_image_content'), bodies[0]);
+    assert.equal((JSON.parse(bodies[0]!) as JsonRpcRequest).params?.name, 'test_simple_text');
+  });
+
+  it('filters a list answer replayed on a resumed stream, whose request this call never saw', async () => {
+    // SEP-1699 polling: the upstream ends the POST stream early and the client
+    // gets the answer by GET + Last-Event-ID, a call of its own.
+    const replayed: JsonRpcResponse = {
+      jsonrpc: '2.0',
+      id: 'a1b2.7',
+      result: { tools: [{ name: 'test_simple_text' }, { name: 'test_image_content' }] },
+    };
+    const result = { jsonrpc: '2.0' as const, id: 'a1b2.8', result: { content: [] } };
+    const replaying: Upstream = {
+      serverKey: 'acme/fixture',
+      post: () => Promise.reject(new Error('not used')),
+      listen: async () =>
+        (async function* () {
+          yield { message: replayed, eventId: 'e1', retry: undefined };
+          yield { message: result, eventId: 'e2', retry: undefined };
+        })(),
+      terminate: () => Promise.resolve(),
+      forward: () => Promise.reject(new Error('not used')),
+      close: () => Promise.resolve(),
+    };
+    const stream = await interceptUpstream(replaying, [onlySimpleText], context).listen({
+      ...{ sessionId: 's1', protocolVersion: '2025-11-25', timeoutMs: 5000 },
+      headers: { 'last-event-id': 'e0' },
+    });
+    const messages: JsonRpcMessage[] = [];
+    for await (const item of stream!) if (item.message !== null) messages.push(item.message);
+    assert.deepEqual(toolNames(messages[0] as JsonRpcResponse), ['test_simple_text']);
+    assert.equal((messages[0] as JsonRpcResponse).id, 'a1b2.7');
+    assert.deepEqual(messages[1], result);
   });
 
   it('leaves the upstream undecorated when every source gives an empty list', async () => {

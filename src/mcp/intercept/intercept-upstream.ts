@@ -41,6 +41,37 @@ import type { InterceptContext, Interceptor } from './interceptor.ts';
 
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
+/** The list a result is the answer to, by the field that carries its items. */
+const LIST_FIELDS = [
+  ['tools', 'tools/list'],
+  ['resources', 'resources/list'],
+  ['resourceTemplates', 'resources/templates/list'],
+  ['prompts', 'prompts/list'],
+] as const;
+
+/**
+ * The request an answer of unknown origin stands for: an answer replayed on a
+ * resumed stream (GET + Last-Event-ID after SEP-1699 polling) belongs to a
+ * request another call passed. A list answer is judged as a list (so the
+ * policy filters it: a replay must not show what the policy hides); other
+ * answers pass as they are, their request having been judged already.
+ */
+function inferredPassage(
+  response: JsonRpcResponse,
+  interceptors: readonly Interceptor[],
+): Passage | undefined {
+  const { result, id } = response;
+  if (result === undefined || id === null) return undefined;
+  const list = LIST_FIELDS.find(([field]) => Array.isArray(result[field]));
+  if (list === undefined) return undefined;
+  const request: JsonRpcRequest = { jsonrpc: '2.0', id, method: list[1] };
+  return {
+    seen: interceptors.map(() => request),
+    outcome: { kind: 'forward', message: request },
+    timeoutMs: undefined,
+  };
+}
+
 /**
  * Calls whose interceptors may ask the client something first: MRTR's
  * methods going upstream in the 2025 shape, so the ask travels as a
@@ -78,7 +109,7 @@ export function interceptUpstream(
     pending: Map<string, Passage>,
   ): Promise<JsonRpcMessage | undefined> => {
     if (isResponse(message)) {
-      const passage = pending.get(idKey(message.id));
+      const passage = pending.get(idKey(message.id)) ?? inferredPassage(message, interceptors);
       if (passage === undefined) return message;
       pending.delete(idKey(message.id));
       return passResponse(interceptors, passage, message, context);
@@ -247,10 +278,11 @@ export function interceptUpstream(
         const answer = await passResponse(interceptors, passage, passage.outcome.message, context);
         return jsonReply(200, answer, {});
       }
-      if (passage.outcome.message !== parsed) {
-        outgoing = JSON.stringify(passage.outcome.message);
+      // What the chain judged, not the client's bytes: a body the upstream's
+      // parser reads otherwise (a key given twice) must not slip past a policy.
+      outgoing = JSON.stringify(passage.outcome.message);
+      if (passage.outcome.message !== parsed)
         upstreamCall = headersFor(call, parsed, passage.outcome.message);
-      }
       if (passage.timeoutMs !== undefined)
         upstreamCall = { ...upstreamCall, timeoutMs: Math.min(call.timeoutMs, passage.timeoutMs) };
       pending.set(idKey(passage.outcome.message.id), passage);

@@ -73,6 +73,7 @@ export async function handleLegacyGet(call: McpCall, deps: McpDeps): Promise<voi
     try {
       for await (const item of stream) {
         const mapped = forSession(item);
+        if (mapped?.message && isRequest(mapped.message)) await deps.pendingClientRequests.shared();
         if (mapped) writer.send(mapped.message, mapped.eventId, mapped.retry);
         if (mapped?.message && isResponse(mapped.message)) break;
       }
@@ -136,7 +137,7 @@ export async function handleLegacyDelete(call: McpCall, deps: McpDeps): Promise<
   call.record.method = 'DELETE';
   // The upstream session may be shared with other downstream sessions; the
   // pool ends it upstream when it goes idle.
-  deps.sessions.terminate(session);
+  await deps.sessions.terminate(session);
   call.record.httpStatus = 200;
   await call.reply.code(200).send();
 }

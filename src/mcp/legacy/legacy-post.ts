@@ -102,15 +102,17 @@ async function forwardClientAnswer(
       'This response does not answer any request the server sent.',
     );
   call.record.method = '(response)';
-  // A late answer to a request that already timed out is dropped: the upstream got an error instead.
-  if (
-    !deps.pendingClientRequests.settle(
-      pendingKey(call.serverKey, session, currentUpstreamSessionId(deps, session), upstreamId),
-    )
-  ) {
-    return sendAccepted(call.reply, call.record, sessionHeader);
-  }
-  return deliverAndAccept(call, deps, session, { ...message, id: upstreamId }, sessionHeader);
+  const answer = { ...message, id: upstreamId };
+  const settled = await deps.pendingClientRequests.settle(
+    pendingKey(call.serverKey, session, currentUpstreamSessionId(deps, session), upstreamId),
+    answer,
+  );
+  // Claimed here, or its owner is gone and the upstream session is reachable over HTTP from
+  // any instance: delivered from here. Forwarded: the owner delivers it. A late answer to a
+  // request that already timed out is dropped: the upstream got an error instead.
+  if (settled === 'here' || (settled === 'orphaned' && call.server.transport === 'http'))
+    return deliverAndAccept(call, deps, session, answer, sessionHeader);
+  return sendAccepted(call.reply, call.record, sessionHeader);
 }
 
 async function forwardRequest(
@@ -176,6 +178,7 @@ async function forwardRequest(
         call.timeoutMs,
       );
       if (mapped === undefined) continue;
+      if (isRequest(mapped)) await deps.pendingClientRequests.shared();
       sse.send(mapped, eventId, retry);
       if (isResponse(mapped) && mapped.id === message.id) {
         answered = true;
@@ -245,22 +248,31 @@ export async function handleLegacyBatch(
       'batch_not_allowed',
       'This server speaks only the 2026-07-28 protocol upstream, which has no batches; send messages one by one.',
     );
-  const outgoing = messages.map((message) => {
-    if (isRequest(message)) return toUpstreamRequest(session, message);
-    if (isResponse(message)) {
-      const upstreamId = fromClientRequestId(message.id);
-      if (upstreamId === undefined)
-        throw new GatewayError(
-          'invalid_message',
-          'A response in the batch does not answer any request the server sent.',
-        );
-      deps.pendingClientRequests.settle(
+  if (
+    messages.some((message) => isResponse(message) && fromClientRequestId(message.id) === undefined)
+  )
+    throw new GatewayError(
+      'invalid_message',
+      'A response in the batch does not answer any request the server sent.',
+    );
+  const outgoing: JsonRpcMessage[] = [];
+  for (const message of messages) {
+    if (isRequest(message)) {
+      outgoing.push(toUpstreamRequest(session, message));
+    } else if (isResponse(message)) {
+      const upstreamId = fromClientRequestId(message.id)!;
+      const answer = { ...message, id: upstreamId };
+      const settled = await deps.pendingClientRequests.settle(
         pendingKey(call.serverKey, session, currentUpstreamSessionId(deps, session), upstreamId),
+        answer,
       );
-      return { ...message, id: upstreamId };
+      // The instance the request is owned by delivers it.
+      if (settled !== 'forwarded') outgoing.push(answer);
+    } else {
+      outgoing.push(message);
     }
-    return message;
-  });
+  }
+  if (outgoing.length === 0) return sendAccepted(call.reply, call.record, { 'mcp-session-id': id });
   const { outcome, upstreamSessionId } = await sendToUpstreamSession(call, deps, session, outgoing);
   const answers: JsonRpcMessage[] = [];
   const collect = (value: unknown): void => {

@@ -35,26 +35,34 @@ export function relayClientRequest(
   request: JsonRpcRequest,
   timeoutMs: number,
 ): JsonRpcRequest {
+  const call = { sessionId: upstreamSessionId, protocolVersion: session.ver, timeoutMs };
   deps.pendingClientRequests.register(
     pendingKey(upstream.serverKey, session, upstreamSessionId, request.id),
-    () => {
-      deps.log.warn(
-        { server: upstream.serverKey, method: request.method },
-        'client did not answer a server request in time; failing it upstream',
-      );
-      void upstream
-        .post(
-          {
-            jsonrpc: '2.0',
-            id: request.id,
-            error: {
-              code: -32001,
-              message: `The client did not answer ${request.method} in time.`,
+    {
+      timedOut() {
+        deps.log.warn(
+          { server: upstream.serverKey, method: request.method },
+          'client did not answer a server request in time; failing it upstream',
+        );
+        void upstream
+          .post(
+            {
+              jsonrpc: '2.0',
+              id: request.id,
+              error: {
+                code: -32001,
+                message: `The client did not answer ${request.method} in time.`,
+              },
             },
-          },
-          { sessionId: upstreamSessionId, protocolVersion: session.ver, timeoutMs },
-        )
-        .catch(() => undefined);
+            call,
+          )
+          .catch(() => undefined);
+      },
+      // The answer reached another instance; this one holds the upstream exchange.
+      async deliver(answer) {
+        const outcome = await upstream.post({ ...answer, id: request.id }, call);
+        if (outcome.kind === 'stream') for await (const _ of outcome.messages) break;
+      },
     },
   );
   return { ...request, id: toClientRequestId(request.id) };

@@ -174,6 +174,34 @@ export function upstreamConnectionsContract(h: ContractHarness): void {
       assert.deepEqual(await store.upstreamConnections.list('acme'), []);
     });
 
+    it("go with the member's membership of their workspace, not the shared one or other workspaces'", async (t) => {
+      const { store, user } = await h.seeded(t);
+      await withServer(store);
+      await store.workspaces.upsert({ id: 'other', name: 'Other' });
+      await store.servers.upsert({
+        workspaceId: 'other',
+        id: 'linear',
+        name: 'Linear',
+        transport: 'http',
+        url: 'https://mcp.linear.test/mcp',
+        timeoutMs: 30_000,
+      });
+      for (const workspaceId of ['acme', 'other'])
+        await store.members.upsert({ workspaceId, userId: user.id, role: 'member' });
+      await store.upstreamConnections.save(tokens(user.id));
+      await store.upstreamConnections.save(tokens(''));
+      await store.upstreamConnections.save({ ...tokens(user.id), workspaceId: 'other' });
+      await store.members.remove('acme', user.id);
+      assert.deepEqual(
+        (await store.upstreamConnections.list('acme')).map((c) => c.ownerId),
+        [''],
+      );
+      assert.deepEqual(
+        (await store.upstreamConnections.list('other')).map((c) => c.ownerId),
+        [user.id],
+      );
+    });
+
     it('refuses a connection for a server that does not exist, writing nothing', async (t) => {
       const { store, user } = await h.seeded(t);
       await assert.rejects(

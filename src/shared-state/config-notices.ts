@@ -1,0 +1,72 @@
+/**
+ * Configuration change notices (DESIGN "Scale-out model": every instance
+ * applies an admin change within a second). The instance that made the
+ * change reloads at once and announces it; every other instance reloads on
+ * the notice. Reloads triggered while one runs are folded into one more.
+ *
+ * Notices are at most once: an instance that misses one (Redis unreachable)
+ * keeps its routing tables until the next change or restart.
+ */
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import type { NoticeBus } from './notice-bus.ts';
+
+export const CONFIG_CHANNEL = 'config-changed';
+
+export interface ConfigNotices {
+  /** Reloads this instance, then tells the others (the admin API's onCredentialsChanged). */
+  changed(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createConfigNotices(
+  bus: NoticeBus,
+  reload: () => Promise<void>,
+  logger: Pick<Logger, 'warn'>,
+): Promise<ConfigNotices> {
+  const self = crypto.randomUUID();
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  const reloadSoon = (): void => {
+    if (running !== undefined) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await reload();
+        } catch (error) {
+          logger.warn(
+            { err: (error as Error).message },
+            'reload after a configuration notice failed',
+          );
+        }
+      } while (again);
+    })().finally(() => (running = undefined));
+  };
+
+  const stop = await bus.subscribe(CONFIG_CHANNEL, (from) => {
+    if (from !== self) reloadSoon();
+  });
+
+  return {
+    async changed() {
+      await reload();
+      try {
+        await bus.publish(CONFIG_CHANNEL, self);
+      } catch (error) {
+        logger.warn(
+          { err: (error as Error).message },
+          'configuration change applied on this instance only: the shared state is unreachable',
+        );
+      }
+    },
+    async close() {
+      await stop();
+      await running;
+    },
+  };
+}
