@@ -125,6 +125,9 @@ export function createSecurityInterceptors(deps: SecurityInterceptorsDeps): Inte
 
     return {
       name: 'security',
+      asks:
+        policy.confirm_destructive === true ||
+        Object.values(policy.tools ?? {}).some((tool) => tool.confirm_destructive === true),
       async onRequest(message: JsonRpcRequest, context: InterceptContext): Promise<RequestVerdict> {
         const tool = toolOf(message);
         const settings = toolSettings(policy, tool, role);

@@ -33,6 +33,7 @@ function context(era: 'legacy' | 'modern'): InterceptContext {
 /** Asks the client before every tools/call and refuses unless it accepts. */
 const asker: Interceptor = {
   name: 'asker',
+  asks: true,
   async onRequest(message, ctx) {
     if (message.method !== 'tools/call') return { kind: 'forward', message };
     if (ctx.ask === undefined)
@@ -163,6 +164,21 @@ describe('asks through the decorator (real fixture upstream, legacy session)', (
   it('answers with the refusal, without calling the upstream, when the client declines', async () => {
     const rest = await askedCall({ action: 'decline' });
     assert.deepEqual(rest, [{ jsonrpc: '2.0', id: 41, error: { code: -2, message: 'declined' } }]);
+  });
+
+  it('offers no ask to an interceptor that does not declare it asks', async () => {
+    const silent: Interceptor = { ...asker, asks: false };
+    const decorated = interceptUpstream(upstream, [silent], context('legacy'));
+    const outcome = await decorated.post(
+      { jsonrpc: '2.0', id: 43, method: 'tools/call', params: { name: 'test_simple_text' } },
+      call,
+    );
+    assert.equal(outcome.kind, 'json');
+    assert.deepEqual(outcome.kind === 'json' ? outcome.message : undefined, {
+      jsonrpc: '2.0',
+      id: 43,
+      error: { code: -1, message: 'cannot ask' },
+    });
   });
 
   it('offers no ask to a call in the 2026-07-28 shape', async () => {

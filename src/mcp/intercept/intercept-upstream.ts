@@ -97,6 +97,7 @@ export function interceptUpstream(
   context: InterceptContext,
 ): Upstream {
   const watching = watchers(interceptors);
+  const asking = interceptors.some((interceptor) => interceptor.asks === true);
   const hasResponseHooks = interceptors.some(
     (i) => i.onResponse !== undefined || i.onServerMessage !== undefined,
   );
@@ -177,7 +178,7 @@ export function interceptUpstream(
     if (!Array.isArray(message) && isResponse(message) && settleAsk(message))
       return { kind: 'accepted', status: 202, sessionId: call.sessionId ?? undefined };
     if (passive) return upstream.post(message, call);
-    if (passed === undefined && !Array.isArray(message) && mayAsk(message)) {
+    if (passed === undefined && asking && !Array.isArray(message) && mayAsk(message)) {
       const asking = openAsking(context);
       const passing = passRequest(interceptors, message, asking.context);
       const first = await Promise.race([passing, asking.firstAsk.then(() => undefined)]);

@@ -61,6 +61,12 @@ export type RequestVerdict =
 export interface Interceptor {
   /** For logs and ordering. */
   readonly name: string;
+  /**
+   * Set when `onRequest` may call `context.ask`: only then does the decorator
+   * open a call for asking (a context and a race per call), so interceptors
+   * that never ask cost nothing for it.
+   */
+  readonly asks?: boolean;
   /** Each client→server request, in interceptor order; the first `answer` stops the chain. */
   onRequest?(
     message: JsonRpcRequest,
