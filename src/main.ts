@@ -2,6 +2,7 @@
  * The composition root: the only place where adapters are chosen, parts are
  * wired together and side effects start (HOUSE_STYLE rule 3).
  */
+import path from 'node:path';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import net from 'node:net';
@@ -42,6 +43,7 @@ import type { UpstreamSession } from './session/upstream-sessions.ts';
 import { createStore } from './store/create-store.ts';
 import { storeOptionsFromConfig } from './store/store-options.ts';
 import { createRecordWriter } from './telemetry/record-writer.ts';
+import { openRecordSpool } from './telemetry/open-record-spool.ts';
 import { createCaptureInterceptors } from './telemetry/capture-interceptor.ts';
 import { skipUncapturedServers } from './telemetry/capture-filter.ts';
 import { createRecordRetention } from './telemetry/record-retention.ts';
@@ -64,6 +66,7 @@ import { createSharedState } from './shared-state/shared-state.ts';
 import { createInstanceRelay } from './shared-state/relay/create-instance-relay.ts';
 import { createPolicySource } from './policy/policy-source.ts';
 import { createMemberEnvReader } from './auth/upstream-credentials/member-secrets.ts';
+import { createDashboard } from './ingress/dashboard-route.ts';
 
 export interface Gateway {
   /** Base URL the gateway listens on (the public URL may differ behind a proxy). */
@@ -83,6 +86,8 @@ export interface StartOptions {
 }
 
 const UPSTREAM_SESSION_IDLE_MS = 10 * 60_000;
+/** The dashboard as `npm run build` leaves it. */
+const DASHBOARD_DIST = path.join(import.meta.dirname, '..', 'dashboard', 'dist');
 
 /**
  * The OAuth issuer must be known before the first route exists, so with
@@ -209,7 +214,15 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     leases: sharedPorts.leases,
   });
 
-  const records = createRecordWriter({ store, queueSize: config.recordQueueSize, logger });
+  const spool = config.recordSpool
+    ? await openRecordSpool(config.dataDir, store, logger)
+    : undefined;
+  const records = createRecordWriter({
+    store,
+    queueSize: config.recordQueueSize,
+    logger,
+    ...(spool === undefined ? {} : { spool }),
+  });
   const unobservedSink = config.records
     ? skipUncapturedServers(records, (ws, srv) => routes.server(ws, srv))
     : { write: () => undefined };
@@ -239,7 +252,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     logger.warn(
       '/metrics is open to anyone who reaches the listener (PORTCULLIS_METRICS_TOKEN is unset)',
     );
-  const upstreams = createUpstreamRegistry(guard, {
+  const upstreamOptions = {
     log: logger,
     baseEnv: { PATH: env.PATH, HOME: env.HOME },
     vault,
@@ -248,7 +261,8 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
       idleMs: config.stdioIdleTtlSeconds * 1000,
       maxProcesses: config.stdioMaxProcesses,
     },
-  });
+  };
+  const upstreams = createUpstreamRegistry(guard, upstreamOptions);
   upstreamsRef.retain = () => upstreams.retain(routes.servers());
   metrics.watch({
     records: () => records.stats(),
@@ -324,6 +338,11 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   });
   // Usage limits last: only requests that would reach the upstream are counted.
   const usageLimits = createUsageLimits({ store, counters: sharedPorts.usageCounters });
+  const identity = createIdentityForwarding({
+    issuer: config.publicUrl,
+    signingKey: authorizationServer.activeSigningKey(),
+    users: store.users,
+  });
   const mcpHandler = createMcpEndpoint({
     sessions: createLegacySessions(
       createSealedBox(secretKey),
@@ -344,14 +363,11 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     interceptors: [...(config.records ? [capture] : []), policies, security, usageLimits],
     ...(otlp === undefined ? {} : { tracing: otlp.tracing }),
     defaultTimeoutMs: config.upstreamTimeoutMs,
-    identity: createIdentityForwarding({
-      issuer: config.publicUrl,
-      signingKey: authorizationServer.activeSigningKey(),
-      users: store.users,
-    }),
+    identity,
     upstreamOAuth: connections.credentials,
   });
 
+  const dashboard = createDashboard({ distDir: DASHBOARD_DIST, logger });
   let closing = false;
   let closed: Promise<void> | undefined;
   const app = createApp({
@@ -362,7 +378,9 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     mcpHandler,
     onMcpRejection: (request, error, params) =>
       recordRejection({ routes, records: recordSink }, request, error, params),
+    navigationFallback: dashboard.serveNavigation,
     routeModules: [
+      dashboard.routes,
       metricsRoute({ metrics, token: config.metricsToken }),
       authorizationServer.routeModule,
       protectedResourceRoutes(config.publicUrl),
@@ -396,6 +414,16 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
         memberProcesses: {
           states: (key) => upstreams.memberStates(key),
           restart: (key, userId) => upstreams.restartMember(key, userId),
+        },
+        // Test connection gets throwaway upstreams; live capabilities the caller's own, as MCP calls do.
+        upstreamProbe: {
+          scratch: () => createUpstreamRegistry(guard, upstreamOptions),
+          live: (server, principal) =>
+            connections.credentials.upstreamFor(
+              identity.upstreamFor(upstreams.get(server, principal), server, principal),
+              server,
+              principal,
+            ),
         },
       }),
     ],
@@ -439,6 +467,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     await upstreamOAuthClient.close();
     await retention.stop();
     await records.close();
+    spool?.close();
     await otlp?.exporter.close();
     await configNotices.close();
     await sharedPorts.close();

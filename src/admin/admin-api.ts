@@ -20,6 +20,7 @@ import { createMemberSecretsRoutes } from './member-secrets-routes.ts';
 import { createMembersRoutes } from './members-routes.ts';
 import { OPENAPI_PATH, buildOpenApiDocument } from './openapi.ts';
 import { createServerStatusRoute } from './server-status-route.ts';
+import { createServerProbeRoutes } from './server-probe-routes.ts';
 import { createServersRoutes } from './servers-routes.ts';
 import { createUsageLimitsRoutes } from './usage-limits-routes.ts';
 import { createPolicyRoutes } from './policy-routes.ts';
@@ -41,6 +42,7 @@ export function adminRoutes(deps: AdminDeps): ApiRoute[] {
     ...createWorkspacesRoutes(deps),
     ...createServersRoutes(deps),
     createServerStatusRoute(deps),
+    ...createServerProbeRoutes(deps),
     ...createMemberSecretsRoutes(deps),
     ...createMembersRoutes(deps),
     ...createInvitationsRoutes(deps),

@@ -5,7 +5,10 @@ import type { Connections } from '../auth/upstream-credentials/connections.ts';
 import type { Vault } from '../auth/upstream-credentials/vault.ts';
 import type { Store } from '../store/store.ts';
 import type { StdioState } from '../upstream/stdio-supervisor.ts';
-import type { MemberProcessState } from '../upstream/upstream-registry.ts';
+import type { MemberProcessState, UpstreamRegistry } from '../upstream/upstream-registry.ts';
+import type { Upstream } from '../upstream/upstream.ts';
+import type { Principal } from '../auth/resource/principal.ts';
+import type { ServerDefinition } from '../store/model.ts';
 import type { SessionLookup } from './authenticate-api-caller.ts';
 
 /** What the admin API needs from the composition root. */
@@ -40,6 +43,16 @@ export interface AdminDeps {
       serverId: string,
       kinds?: readonly ('tools' | 'resources' | 'prompts')[],
     ): void;
+  };
+  /**
+   * Live upstream access for the test-connection and capabilities routes
+   * (server-probe-routes.ts); absent: those routes answer 503.
+   */
+  readonly upstreamProbe?: {
+    /** A throwaway registry for a definition not saved: its own pools and processes, closed after use. */
+    scratch(): Pick<UpstreamRegistry, 'get' | 'closeAll'>;
+    /** The live upstream of a saved server as `principal` calls it (identity forwarding, upstream OAuth). */
+    live(server: ServerDefinition, principal: Principal): Upstream;
   };
   /** Upstream OAuth connections (connect, disconnect, status); absent: no connection routes. */
   readonly connections?: Pick<Connections, 'flow' | 'context'>;

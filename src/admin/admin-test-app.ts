@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import pino from 'pino';
 import { createSignIn } from '../auth/sign-in/sign-in.ts';
+import { createConnections } from '../auth/upstream-credentials/connections.ts';
+import { createUpstreamOAuthClient } from '../auth/upstream-oauth/upstream-oauth-client.ts';
 import { createVault } from '../auth/upstream-credentials/vault.ts';
 import type { Vault } from '../auth/upstream-credentials/vault.ts';
 import { parseRuntimeConfig } from '../config/runtime-config.ts';
@@ -58,7 +60,7 @@ export interface AdminTestApp {
 }
 
 export async function startAdminTestApp(
-  options: Pick<AdminDeps, 'serverStatus' | 'memberProcesses'> = {},
+  options: Pick<AdminDeps, 'serverStatus' | 'memberProcesses' | 'upstreamProbe'> = {},
 ): Promise<AdminTestApp> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'admin-api-'));
   const store = await createStore({ kind: 'sqlite', file: path.join(dir, 'test.sqlite') });
@@ -143,6 +145,15 @@ export async function startAdminTestApp(
         onGrantRevoked: (grantId) => void revokedGrants.push(grantId),
         vault,
         audit: createAuditLog({ store }),
+        // Real connection routes, so the OpenAPI document (and the dashboard's types) list them.
+        connections: createConnections({
+          store,
+          vault,
+          oauthClient: createUpstreamOAuthClient({ publicUrl: PUBLIC_URL, allowPrivate: [] }),
+          publicUrl: PUBLIC_URL,
+          signIn,
+          logger,
+        }),
         ...options,
       }),
     ],

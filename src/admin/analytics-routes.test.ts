@@ -94,6 +94,14 @@ describe('analytics routes', () => {
       assert.equal(response.status, 400, query);
       assert.match(response.json().message, new RegExp(field.replaceAll('.', '\\.')), query);
     }
+    const latency = await call(
+      t,
+      'GET',
+      `${BASE}/latency?since=2026-01-01T00:00:00Z&until=2026-03-01T00:00:00Z&bucket=minute`,
+      t.bearer('admin'),
+    );
+    assert.equal(latency.status, 400);
+    assert.match(latency.json().message, /query\.bucket/);
     const outsider = await call(t, 'GET', `${BASE}/requests`, t.bearer('outsider'));
     assert.equal(outsider.status, 404);
   });
@@ -136,6 +144,37 @@ describe('analytics routes', () => {
       { server: 'github', tool: 'search', count: 3, p50: 20, p95: 30, p99: 30 },
       { server: 'github', tool: 'create_issue', count: 1, p50: 40, p95: 40, p99: 40 },
     ]);
+  });
+
+  it('gives p50, p95 and p99 per bucket over time, in the same buckets as the request counts', async () => {
+    const body = await get(`latency?${RANGE}`);
+    assert.equal(body.bucket, 'minute');
+    // 10:00 holds 10, 20, 30; 10:01 holds 40, 50; 10:02 holds 100…400; 10:03… none (absent).
+    assert.deepEqual(body.series, [
+      { start: '2026-03-01T10:00:00.000Z', count: 3, p50: 20, p95: 30, p99: 30 },
+      { start: '2026-03-01T10:01:00.000Z', count: 2, p50: 40, p95: 50, p99: 50 },
+      { start: '2026-03-01T10:02:00.000Z', count: 4, p50: 200, p95: 400, p99: 400 },
+    ]);
+    // All nine in one hour: ranks ⌈4.5⌉ = 5, ⌈8.55⌉ = 9, ⌈8.91⌉ = 9.
+    const hourly = await get(`latency?${RANGE}&bucket=hour`);
+    assert.equal(hourly.bucket, 'hour');
+    assert.deepEqual(hourly.series, [
+      { start: '2026-03-01T10:00:00.000Z', count: 9, p50: 50, p95: 400, p99: 400 },
+    ]);
+    const github = await get(`latency?${RANGE}&server=github`);
+    assert.deepEqual(
+      github.series.map((b: { count: number; p50: number }) => [b.count, b.p50]),
+      [
+        [3, 20],
+        [2, 40],
+      ],
+    );
+    const day = await get('latency?since=2026-02-01T00:00:00Z&until=2026-03-05T00:00:00Z');
+    assert.equal(day.bucket, 'day');
+    assert.deepEqual(
+      day.series.map((b: { start: string; count: number }) => [b.start, b.count]),
+      [['2026-03-01T00:00:00.000Z', 11]],
+    );
   });
 
   it('ranks tools and members by requests, with errors and mean latency', async () => {

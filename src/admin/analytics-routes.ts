@@ -3,7 +3,8 @@
  * computed by the database (GROUP BY, both dialects). Percentiles are not:
  * SQLite has no percentile function, so p50/p95/p99 are computed here, by
  * nearest rank, over the newest LATENCY_SAMPLE matching records (`sampled`
- * says when the range held more). Every route reads the caller's scope
+ * says when the range held more, and then the oldest buckets of the latency
+ * series are partial or absent). Every route reads the caller's scope
  * (record-scope.ts): admins see the workspace, others their own calls.
  *
  * Health: a server's `uptimeRatio` is the share of its requests in the range
@@ -35,6 +36,23 @@ export function bucketFor(rangeMs: number): BucketName {
   if (rangeMs <= 2 * 3_600_000) return 'minute';
   if (rangeMs <= 3 * 86_400_000) return 'hour';
   return 'day';
+}
+
+/**
+ * The bucket a series uses: the query's, else the one `bucketFor` picks;
+ * refused when the range would hold more than MAX_BUCKETS of it.
+ */
+function seriesBucket(range: { since: Date; until: Date }, asked: BucketName | undefined) {
+  const span = range.until.getTime() - range.since.getTime();
+  const bucket = asked ?? bucketFor(span);
+  if (span / BUCKETS[bucket] > MAX_BUCKETS)
+    throw invalidInput([
+      {
+        path: 'query.bucket',
+        message: `more than ${MAX_BUCKETS} ${bucket}s in the range; choose a larger bucket or a shorter range`,
+      },
+    ]);
+  return bucket;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -104,15 +122,7 @@ export function createAnalyticsRoutes(deps: AdminDeps): ApiRoute[] {
       }),
       async handle({ caller, params, query }) {
         const scope = await scoped(caller, params.workspaceId, query);
-        const span = scope.range.until.getTime() - scope.range.since.getTime();
-        const bucket = query.bucket ?? bucketFor(span);
-        if (span / BUCKETS[bucket] > MAX_BUCKETS)
-          throw invalidInput([
-            {
-              path: 'query.bucket',
-              message: `more than ${MAX_BUCKETS} ${bucket}s in the range; choose a larger bucket or a shorter range`,
-            },
-          ]);
+        const bucket = seriesBucket(scope.range, query.bucket);
         const series = await store.requestRecords.timeSeries(scope.query, BUCKETS[bucket]);
         return {
           ...range(scope.range),
@@ -134,22 +144,43 @@ export function createAnalyticsRoutes(deps: AdminDeps): ApiRoute[] {
       path: '/workspaces/:workspaceId/analytics/latency',
       tag: 'analytics',
       summary:
-        'Latency percentiles (p50, p95, p99, milliseconds, nearest rank) per server and per tool',
+        'Latency percentiles (p50, p95, p99, milliseconds, nearest rank) per server, per tool and over time',
       params: workspaceParams,
       query: rangeQuery,
       response: z.object({
         since: z.string(),
         until: z.string(),
         sampled: z.boolean(),
+        bucket: z.enum(['minute', 'hour', 'day']),
         servers: z.array(z.object({ server: z.string() }).loose()),
         tools: z.array(z.object({ server: z.string(), tool: z.string() }).loose()),
+        series: z
+          .array(
+            z.object({
+              start: z.string(),
+              count: z.number(),
+              p50: z.number(),
+              p95: z.number(),
+              p99: z.number(),
+            }),
+          )
+          .describe(
+            'Percentiles per bucket (same buckets as …/analytics/requests, aligned on the Unix epoch), oldest first; buckets without requests are absent',
+          ),
       }),
       async handle({ caller, params, query }) {
         const scope = await scoped(caller, params.workspaceId, query);
+        const bucket = seriesBucket(scope.range, query.bucket);
+        const bucketMs = BUCKETS[bucket];
         const rows = await store.requestRecords.latencies(scope.query, LATENCY_SAMPLE);
         const servers = new Map<string, number[]>();
         const tools = new Map<string, { server: string; tool: string; values: number[] }>();
+        const buckets = new Map<number, number[]>();
         for (const row of rows) {
+          const start = Math.floor(row.time.getTime() / bucketMs) * bucketMs;
+          let inBucket = buckets.get(start);
+          if (inBucket === undefined) buckets.set(start, (inBucket = []));
+          inBucket.push(row.latencyMs);
           let values = servers.get(row.serverId);
           if (values === undefined) servers.set(row.serverId, (values = []));
           values.push(row.latencyMs);
@@ -163,12 +194,26 @@ export function createAnalyticsRoutes(deps: AdminDeps): ApiRoute[] {
         return {
           ...range(scope.range),
           sampled: rows.length === LATENCY_SAMPLE,
+          bucket,
           servers: [...servers]
             .map(([server, values]) => ({ server, ...latencyFigures(values) }))
             .sort((a, b) => a.server.localeCompare(b.server)),
           tools: [...tools.values()]
             .map(({ server, tool, values }) => ({ server, tool, ...latencyFigures(values) }))
             .sort((a, b) => b.count - a.count || a.tool.localeCompare(b.tool)),
+          series: [...buckets]
+            .sort(([a], [b]) => a - b)
+            .map(([start, values]) => {
+              const figures = latencyFigures(values);
+              // A bucket exists only with a value in it, so no percentile is null.
+              return {
+                start: new Date(start).toISOString(),
+                count: figures.count,
+                p50: figures.p50!,
+                p95: figures.p95!,
+                p99: figures.p99!,
+              };
+            }),
         };
       },
     }),

@@ -96,4 +96,55 @@ describe('policy routes', () => {
     const blocked = await call(t, 'POST', `${URL}/tools/search/quarantine`, t.bearer('admin'));
     assert.equal(blocked.json().state, 'quarantined');
   });
+
+  it('approve and quarantine of a tool whose server goes away mid-request are 404, not 500', async () => {
+    const transaction = t.store.transaction.bind(t.store);
+    try {
+      for (const action of ['approve', 'quarantine']) {
+        await t.store.servers.upsert({
+          workspaceId: 'acme',
+          id: 'doomed',
+          name: 'Doomed',
+          transport: 'http',
+          url: 'https://doomed.example.com/mcp',
+          timeoutMs: 1000,
+        });
+        await t.store.toolPins.observe({
+          workspaceId: 'acme',
+          serverId: 'doomed',
+          tool: 'search',
+          hash: 'h1',
+          definition: { name: 'search' },
+          at: new Date(),
+          approveIfNew: false,
+        });
+        await t.store.serverPolicies.save({
+          workspaceId: 'acme',
+          serverId: 'doomed',
+          document: { pin_tools: true },
+          updatedBy: null,
+        });
+        // The route has found the tool; another admin deletes the server (and its pins) before the write.
+        let removed = false;
+        t.store.transaction = async (work) => {
+          t.store.transaction = transaction;
+          await t.store.servers.remove('acme', 'doomed');
+          removed = true;
+          return transaction(work);
+        };
+        const response = await call(
+          t,
+          'POST',
+          `/api/v1/workspaces/acme/servers/doomed/tools/search/${action}`,
+          t.bearer('admin'),
+        );
+        assert.ok(removed, `${action} wrote through a transaction`);
+        assert.equal(response.status, 404, `${action}: ${JSON.stringify(response.json())}`);
+        assert.equal(response.json().error, 'not_found');
+        assert.equal(await t.store.toolPins.find('acme', 'doomed', 'search'), undefined);
+      }
+    } finally {
+      t.store.transaction = transaction;
+    }
+  });
 });

@@ -144,13 +144,13 @@ export function createPolicyRoutes(deps: AdminDeps): ApiRoute[] {
     return server;
   };
 
+  const unseen = (tool: string) =>
+    new GatewayError('not_found', `The gateway has not seen a tool "${tool}" on this server.`);
+
+  // A pin found here may still be gone by the write (its server deleted meanwhile): writes check again.
   const pinOf = async (server: ServerDefinition, tool: string): Promise<ToolPin> => {
     const pin = await store.toolPins.find(server.workspaceId, server.id, tool);
-    if (pin === undefined)
-      throw new GatewayError(
-        'not_found',
-        `The gateway has not seen a tool "${tool}" on this server.`,
-      );
+    if (pin === undefined) throw unseen(tool);
     return pin;
   };
 
@@ -291,8 +291,9 @@ export function createPolicyRoutes(deps: AdminDeps): ApiRoute[] {
           caller.user.id,
           now(),
         );
+        if (pin === undefined) throw unseen(params.tool);
         changed(server, ['tools']);
-        return showTool(policy, pin!);
+        return showTool(policy, pin);
       },
     }),
     defineRoute({
@@ -314,8 +315,9 @@ export function createPolicyRoutes(deps: AdminDeps): ApiRoute[] {
             'Quarantine needs tool pinning on (pin_tools: true in the policy).',
           );
         const pin = await store.toolPins.block(server.workspaceId, server.id, params.tool);
+        if (pin === undefined) throw unseen(params.tool);
         changed(server, ['tools']);
-        return showTool(policy, pin!);
+        return showTool(policy, pin);
       },
     }),
   ];

@@ -43,7 +43,7 @@ export const serverParams = z.strictObject({
  * Upstream header values, by contrast, are secrets the caller sends
  * (`{ value }`): they are sealed before they are stored and never shown again.
  */
-const serverBody = serverSchemaWith(apiUpstreamAuthSchema)
+export const serverBody = serverSchemaWith(apiUpstreamAuthSchema)
   .superRefine((server, ctx) => {
     for (const [name, entry] of Object.entries(server.env))
       if (typeof entry !== 'string' && 'value_env' in entry)
@@ -59,7 +59,7 @@ const serverBody = serverSchemaWith(apiUpstreamAuthSchema)
 const CONFIG_NOTE =
   ' In a workspace declared in the config file, the next `portcullis apply` (or start with the file) replaces its servers, undoing this change.';
 
-type ServerBody = z.infer<typeof serverBody>;
+export type ServerBody = z.infer<typeof serverBody>;
 
 /** A server of the workspace the caller may reach; unknown and unreachable ones are the same 404. */
 export async function findReachableServer(
@@ -75,7 +75,7 @@ export async function findReachableServer(
   return server;
 }
 
-function sealedAuth(
+export function sealedAuth(
   server: ServerBody,
   vault: Vault,
   previous: UpstreamAuth | undefined,
@@ -85,7 +85,7 @@ function sealedAuth(
   return sealUpstreamAuth(literalUpstreamAuth(declared), vault, previous);
 }
 
-function toInput(
+export function toInput(
   workspaceId: string,
   server: ServerBody,
   defaultTimeoutMs: number,
@@ -115,7 +115,7 @@ function toInput(
 }
 
 /** Only instance administrators write definitions that run a command on the host. */
-function requireMayWrite(access: WorkspaceAccess, server: ServerBody): void {
+export function requireMayWrite(access: WorkspaceAccess, server: ServerBody): void {
   requireThat(access.actor, 'server.manage');
   if (server.transport === 'stdio') requireThat(access.actor, 'server.run_command');
 }

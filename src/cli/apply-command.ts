@@ -4,7 +4,11 @@ import { loadConfigFile } from '../config/load-config-file.ts';
 import { parseRuntimeConfig } from '../config/runtime-config.ts';
 import { loadOrCreateSecretKey } from '../config/secret-key.ts';
 import { createVault } from '../auth/upstream-credentials/vault.ts';
-import type { CliCommand } from './cli-command.ts';
+import type { ApplySummary } from '../config/apply-summary.ts';
+import type { DeclarativeConfig } from '../config/declarative-schema.ts';
+import { announceConfigChange } from '../shared-state/announce-config-change.ts';
+import { createSharedState } from '../shared-state/shared-state.ts';
+import type { CliCommand, CliIo } from './cli-command.ts';
 import { EXIT_OK, UsageError } from './cli-command.ts';
 import { describeStore, openMigratedStore } from './open-migrated-store.ts';
 import { parseCommandArgs } from './parse-command-args.ts';
@@ -19,6 +23,11 @@ nothing. Applying the same file twice changes nothing. For every workspace the
 file declares, members, servers and api keys not in the file are removed (api
 keys are revoked). Secrets are read from the environment variables the file
 names (password_env, key_env, value_env).
+
+With PORTCULLIS_REDIS_URL set (the one the instances use), running
+instances are told and apply the change within a second. Without it they
+re-read policies and usage limits within a second, and servers, members and
+api keys at their next start.
 
 Options:
   -f, --file FILE   the config file (required)
@@ -35,8 +44,9 @@ Options:
     );
     const vault = createVault({ secretKey, previousSecretKeys: config.previousSecretKeys });
     const { store } = await openMigratedStore(config);
+    let summary: ApplySummary;
     try {
-      const summary = await applyConfig(store, declared, io.env, {
+      summary = await applyConfig(store, declared, io.env, {
         source: values.file,
         defaultTimeoutMs: config.upstreamTimeoutMs,
         vault,
@@ -46,6 +56,38 @@ Options:
     } finally {
       await store.close();
     }
+    if (config.redisUrl !== undefined) await tellInstances(config.redisUrl, declared, summary, io);
     return EXIT_OK;
   },
 };
+
+/** `workspace/server` of every declared policy, when any declared policy changed. */
+function changedPolicies(declared: DeclarativeConfig, summary: ApplySummary): string[] {
+  if (summary.policies.created + summary.policies.updated === 0) return [];
+  return declared.workspaces.flatMap((workspace) =>
+    workspace.servers.flatMap((server) =>
+      server.policy === undefined ? [] : [`${workspace.id}/${server.id}`],
+    ),
+  );
+}
+
+/** The store already holds the change: a Redis failure is a warning, not a failed apply. */
+async function tellInstances(
+  redisUrl: string,
+  declared: DeclarativeConfig,
+  summary: ApplySummary,
+  io: CliIo,
+): Promise<void> {
+  const quiet = { warn: () => undefined, info: () => undefined };
+  const shared = createSharedState({ redisUrl, logger: quiet });
+  try {
+    await announceConfigChange(shared.notices, { policies: changedPolicies(declared, summary) });
+    io.out('Running instances were told to reload.');
+  } catch (error) {
+    io.err(
+      `warning: running instances were not told (${(error as Error).message}); they apply servers, members and api keys at their next start or admin change`,
+    );
+  } finally {
+    await shared.close();
+  }
+}

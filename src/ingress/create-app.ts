@@ -41,6 +41,8 @@ export interface AppOptions {
    * sign-in pages, admin API, protected-resource metadata), in order.
    */
   routeModules?: readonly RouteModule[];
+  /** Answers browser navigations no route matched (the dashboard's client-side routes). */
+  navigationFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean;
   /** Told about MCP requests refused here, before the endpoint ran, so they are recorded too. */
   onMcpRejection?: (
     request: FastifyRequest,
@@ -132,12 +134,13 @@ export function createApp(options: AppOptions): FastifyInstance {
       .code(failure.status)
       .send({ ...failure.data, error: failure.code, message: failure.message });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
+  app.setNotFoundHandler((request, reply) => {
+    if (options.navigationFallback?.(request, reply) === true) return reply;
+    return reply.code(404).send({
       error: 'not_found',
       message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
-    }),
-  );
+    });
+  });
 
   // Callback style: an async hook costs a promise and a microtask on every request.
   app.addHook('onRequest', (request, reply, done) => {

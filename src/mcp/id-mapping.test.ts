@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  clientRequestScope,
   fromClientRequestId,
   fromUpstreamId,
   toClientRequestId,
@@ -26,5 +27,19 @@ describe('id mapping', () => {
     assert.deepEqual(fromClientRequestId(toClientRequestId('e-1')), 'e-1');
     assert.equal(fromClientRequestId('5'), undefined);
     assert.equal(fromClientRequestId(toUpstreamId('t', 5)), undefined);
+  });
+
+  it('carries the scope of a server-to-client request in its id, and keeps unscoped ids working', () => {
+    for (const id of [0, 7, 'e-1', 'with.dots', ''] as const) {
+      const scoped = toClientRequestId(id, 'AbC_-9');
+      assert.deepEqual(fromClientRequestId(scoped), id);
+      assert.equal(clientRequestScope(scoped), 'AbC_-9');
+      assert.equal(clientRequestScope(toClientRequestId(id)), undefined);
+    }
+    assert.equal(clientRequestScope('pc-s2c.u.n5'), undefined);
+    assert.equal(fromClientRequestId('pc-s2c.u.n5'), undefined);
+    assert.equal(fromClientRequestId('pc-s2c.uAbC'), undefined);
+    assert.equal(clientRequestScope(5), undefined);
+    assert.throws(() => toClientRequestId(1, 'has.dot'));
   });
 });

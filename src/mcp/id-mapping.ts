@@ -27,21 +27,43 @@ export function fromUpstreamId(tag: string, upstreamId: unknown): JsonRpcId | un
 
 /**
  * Server→client requests relayed downstream get ids in their own namespace
- * so a client's answer can be told apart from anything else it posts.
+ * so a client's answer can be told apart from anything else it posts. An id
+ * may carry a scope (`pc-s2c.u<scope>.<n|s><id>`): the upstream session the
+ * request came from, so that whichever instance the answer reaches names the
+ * same pending request as the instance holding that session (stdio
+ * processes are per instance; see legacy/relay.ts).
  */
 const CLIENT_REQUEST_PREFIX = 'pc-s2c.';
+const SCOPE = /^[A-Za-z0-9_-]+$/;
 
-export function toClientRequestId(upstreamId: JsonRpcId): string {
-  return typeof upstreamId === 'number'
-    ? `${CLIENT_REQUEST_PREFIX}n${upstreamId}`
-    : `${CLIENT_REQUEST_PREFIX}s${upstreamId}`;
+export function toClientRequestId(upstreamId: JsonRpcId, scope?: string): string {
+  if (scope !== undefined && !SCOPE.test(scope)) throw new Error(`invalid id scope "${scope}"`);
+  const prefix = scope === undefined ? CLIENT_REQUEST_PREFIX : `${CLIENT_REQUEST_PREFIX}u${scope}.`;
+  return typeof upstreamId === 'number' ? `${prefix}n${upstreamId}` : `${prefix}s${upstreamId}`;
+}
+
+/** The scope part and the rest (`<n|s><id>`) of a client request id, or undefined. */
+function splitClientRequestId(id: unknown): { scope?: string; rest: string } | undefined {
+  if (typeof id !== 'string' || !id.startsWith(CLIENT_REQUEST_PREFIX)) return undefined;
+  const body = id.slice(CLIENT_REQUEST_PREFIX.length);
+  if (!body.startsWith('u')) return { rest: body };
+  const dot = body.indexOf('.');
+  const scope = body.slice(1, dot);
+  if (dot < 0 || !SCOPE.test(scope)) return undefined;
+  return { scope, rest: body.slice(dot + 1) };
 }
 
 export function fromClientRequestId(id: unknown): JsonRpcId | undefined {
-  if (typeof id !== 'string' || !id.startsWith(CLIENT_REQUEST_PREFIX)) return undefined;
-  const kind = id.charAt(CLIENT_REQUEST_PREFIX.length);
-  const rest = id.slice(CLIENT_REQUEST_PREFIX.length + 1);
+  const parts = splitClientRequestId(id);
+  if (parts === undefined) return undefined;
+  const kind = parts.rest.charAt(0);
+  const rest = parts.rest.slice(1);
   if (kind === 's') return rest;
   if (kind === 'n' && rest.length > 0 && Number.isFinite(Number(rest))) return Number(rest);
   return undefined;
+}
+
+/** The scope a client request id carries; undefined when it has none (or is no such id). */
+export function clientRequestScope(id: unknown): string | undefined {
+  return fromClientRequestId(id) === undefined ? undefined : splitClientRequestId(id)?.scope;
 }

@@ -188,6 +188,14 @@ export const errorCatalogue = {
     retryable: false,
     title: 'The request conflicts with the current state.',
   },
+  // Admin API: a server listed live with the caller's credentials, which they have not set up yet.
+  connection_required: {
+    status: 409,
+    rpc: JsonRpcCode.Unauthorized,
+    retryable: false,
+    title:
+      'This server needs your upstream account connection (data.connect_url) or your own secret values first.',
+  },
   upstream_unavailable: {
     status: 502,
     rpc: JsonRpcCode.UpstreamError,

@@ -191,6 +191,7 @@ export interface RequestRecordBucket {
 }
 
 export interface RequestRecordLatency {
+  readonly time: Date;
   readonly serverId: string;
   readonly method: string;
   readonly target: string | null;
@@ -517,7 +518,7 @@ export interface Store {
       dimension: RequestRecordDimension,
       limit: number,
     ): Promise<RequestRecordGroup[]>;
-    /** The latencies of the newest `limit` matching records (percentiles are computed by the caller). */
+    /** The times and latencies of the newest `limit` matching records, newest first (percentiles are computed by the caller). */
     latencies(query: RequestRecordQuery, limit: number): Promise<RequestRecordLatency[]>;
   };
 }

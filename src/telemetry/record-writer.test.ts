@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createStore } from '../store/create-store.ts';
+import { createRecordSpool } from './record-spool.ts';
+import { parseSegment } from './record-spool-replay.ts';
 import { createRecordWriter } from './record-writer.ts';
 import type { RecordWriterLogger, RecordWriterOptions } from './record-writer.ts';
 import type { RequestRecord } from './request-record.ts';
@@ -202,6 +204,28 @@ describe('record writer', () => {
     assert.equal(writer.stats().dropped, 1);
     assert.equal(rows.length, 0);
     assert.match(warnings[0]!.message, /closed/);
+  });
+
+  it('with a spool, an accepted record is on disk when write returns and leaves it once stored', async () => {
+    const spoolDir = mkdtempSync(path.join(dir, 'spool-'));
+    const spool = createRecordSpool({ dir: spoolDir });
+    let open!: () => void;
+    const { store, rows } = fakeStore({ gate: new Promise<void>((resolve) => (open = resolve)) });
+    const writer = createRecordWriter({ store, queueSize: 2, batchSize: 10, spool });
+    const accepted = [requestRecord(), requestRecord()];
+    for (const record of accepted) writer.write(record);
+    writer.write(requestRecord());
+    assert.equal(writer.stats().dropped, 1);
+    const [segment] = readdirSync(spoolDir);
+    const onDisk = parseSegment(readFileSync(path.join(spoolDir, segment!), 'utf8')).pending;
+    assert.deepEqual(onDisk, accepted, 'the dropped record is not spooled');
+    const flushed = writer.flush();
+    open();
+    await flushed;
+    assert.equal(rows.length, 2);
+    assert.deepEqual(readdirSync(spoolDir), []);
+    await writer.close();
+    spool.close();
   });
 
   it('flush waits for records written while a batch is in flight', async () => {

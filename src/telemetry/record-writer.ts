@@ -5,8 +5,13 @@
  * counted, with at most one warning per interval. A batch that fails is
  * retried once, then counted as failed: telemetry never blocks or breaks a
  * request.
+ *
+ * With a spool (record-spool.ts) every accepted record is also written to a
+ * local file before it is queued, and each finished batch is committed
+ * there, so a crash loses no accepted record.
  */
 import type { Store } from '../store/store.ts';
+import type { RecordSpool } from './record-spool.ts';
 import type { RequestRecord } from './request-record.ts';
 
 export interface RecordWriterLogger {
@@ -27,6 +32,8 @@ export interface RecordWriterOptions {
   /** Shortest time between two "records dropped" warnings, in ms; default 10000. */
   dropWarningIntervalMs?: number;
   logger?: RecordWriterLogger;
+  /** Crash safety: accepted records are appended here and committed once stored or failed. */
+  spool?: Pick<RecordSpool, 'append' | 'commit'>;
 }
 
 export interface RecordWriterStats {
@@ -56,6 +63,7 @@ export function createRecordWriter(options: RecordWriterOptions): RecordWriter {
   const retryDelayMs = options.retryDelayMs ?? 200;
   const dropWarningIntervalMs = options.dropWarningIntervalMs ?? 10_000;
   const logger = options.logger ?? silent;
+  const spool = options.spool;
 
   let queue: RequestRecord[] = [];
   let inFlight = 0;
@@ -94,6 +102,9 @@ export function createRecordWriter(options: RecordWriterOptions): RecordWriter {
       queue = queue.length <= batchSize ? [] : queue.slice(batchSize);
       inFlight = batch.length;
       await insertBatch(batch);
+      // FIFO: the batch is the oldest records the spool holds. A failed batch is
+      // committed too: it was logged and counted, and would fail again on replay.
+      spool?.commit(batch.length);
       inFlight = 0;
     }
   }
@@ -144,6 +155,7 @@ export function createRecordWriter(options: RecordWriterOptions): RecordWriter {
     write(record) {
       try {
         if (closed || queue.length + inFlight >= options.queueSize) return drop();
+        spool?.append(record);
         queue.push(record);
         if (queue.length >= batchSize) scheduleDrain();
       } catch {

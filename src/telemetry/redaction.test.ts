@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { captureSettingsSchema } from './capture-settings.ts';
-import { MASK, createRedactor } from './redaction.ts';
+import { MASK, MIN_SECRET_IN_TEXT, createRedactor } from './redaction.ts';
 
 const JWT =
   'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTEiLCJhdWQiOiJ4In0.c2lnbmF0dXJlLXBhcnQtb2YtdGhlLWp3dA';
@@ -66,6 +66,37 @@ describe('redaction', () => {
     assert.match(text, /please"\}$/);
   });
 
+  it('masks the shortest credential of every text pattern, inside text and alone', () => {
+    const shortest = [
+      'Basic abcdefgh',
+      'bearer 12345678',
+      'eyJabcde.eyJabcde.',
+      `ghp_${'a'.repeat(20)}`,
+      `github_pat_${'a'.repeat(20)}`,
+      'xoxb-abcdefghij',
+      'AKIA0123456789ABCDEF',
+      `AIza${'a'.repeat(30)}`,
+      `sk-${'a'.repeat(16)}`,
+      'rk_live_abcdefghij',
+      `glpat-${'a'.repeat(16)}`,
+      `pcl_${'a'.repeat(20)}`,
+    ];
+    for (const secret of shortest) {
+      assert.ok(secret.length >= MIN_SECRET_IN_TEXT, secret);
+      assert.equal(redact('arguments', { v: secret }, []), `{"v":"${MASK}"}`, secret);
+      assert.equal(redact('arguments', [`(${secret})`], []), `["(${MASK})"]`, secret);
+    }
+    assert.equal(redact('arguments', { v: 'Basic abcdefg' }, []), '{"v":"Basic abcdefg"}');
+  });
+
+  it('caps a body of multi-byte text by its bytes, not its characters', () => {
+    const small = createRedactor({ maxBytes: 100 });
+    const text = small('result', { text: 'é'.repeat(50) }, []);
+    assert.ok(Buffer.byteLength(text) <= 100);
+    assert.equal(JSON.parse(text).$truncated, true);
+    assert.equal(small('result', { text: 'é'.repeat(30) }, []), `{"text":"${'é'.repeat(30)}"}`);
+  });
+
   it('masks a value that is one long opaque token, keeps ordinary words and numbers', () => {
     const value = JSON.parse(
       redact(
@@ -91,6 +122,43 @@ describe('redaction', () => {
     assert.deepEqual(value, {
       card: { number: MASK, brand: 'visa' },
       users: [{ ssn: MASK }, { ssn: MASK }],
+    });
+  });
+
+  it('applies one mask list the same on every call, each path to its own root only', () => {
+    const masks = ['arguments.card.number', 'result.content[*].text', 'arguments.list[*]'];
+    for (let call = 0; call < 3; call++) {
+      assert.deepEqual(
+        JSON.parse(
+          redact(
+            'arguments',
+            { card: { number: '4111', brand: 'visa' }, list: ['a', 'b'], content: 'x' },
+            masks,
+          ),
+        ),
+        { card: { number: MASK, brand: 'visa' }, list: [MASK, MASK], content: 'x' },
+      );
+      assert.deepEqual(
+        JSON.parse(redact('result', { content: [{ text: 'a' }], card: { number: '4111' } }, masks)),
+        { content: [{ text: MASK }], card: { number: '4111' } },
+      );
+    }
+  });
+
+  it('scrubs secrets beside and below masked paths as it does without masks', () => {
+    const value = JSON.parse(
+      redact(
+        'arguments',
+        {
+          card: { number: '4111', note: `Bearer ${'a1b2c3d4'.repeat(4)}`, apiKey: 'k' },
+          other: { id: 'f3a9c2e17b5d4a8e9c0b1d2e3f4a5b6c7d8e9f0a', short: 'abc123' },
+        },
+        ['arguments.card.number'],
+      ),
+    );
+    assert.deepEqual(value, {
+      card: { number: MASK, note: MASK, apiKey: MASK },
+      other: { id: MASK, short: 'abc123' },
     });
   });
 

@@ -40,12 +40,22 @@ export const DEFAULT_SECRET_KEYS: readonly string[] = [
 const SECRET_IN_TEXT =
   /\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}|\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*|\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}|sk-[A-Za-z0-9_-]{16,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|glpat-[A-Za-z0-9_-]{16,}|pcl_[A-Za-z0-9_-]{20,})/gi;
 
+/**
+ * The shortest text SECRET_IN_TEXT can match (`basic` + a space + 8
+ * characters): shorter strings, most values of a body, skip the scan.
+ */
+export const MIN_SECRET_IN_TEXT = 14;
+
 /** A whole value that is one long opaque token (letters and digits mixed, no spaces). */
 const OPAQUE_TOKEN = /^[A-Za-z0-9_\-+/=.~]{32,}$/;
 
 function isOpaqueToken(value: string): boolean {
   return (
-    value.length <= 4096 && OPAQUE_TOKEN.test(value) && /\d/.test(value) && /[A-Za-z]/.test(value)
+    value.length >= 32 &&
+    value.length <= 4096 &&
+    OPAQUE_TOKEN.test(value) &&
+    /\d/.test(value) &&
+    /[A-Za-z]/.test(value)
   );
 }
 
@@ -72,6 +82,26 @@ export type Redact = (
   masks: readonly string[],
   secrets?: Set<string>,
 ) => string;
+
+const NO_PATHS: readonly string[][] = [];
+
+type CompiledMasks = Readonly<Record<'arguments' | 'result', readonly string[][]>>;
+
+// A server's masks are one array for the life of its definition (definitions
+// are replaced, not mutated): split them once, not on every captured body.
+const compiled = new WeakMap<readonly string[], CompiledMasks>();
+
+function compiledMasks(masks: readonly string[]): CompiledMasks {
+  let paths = compiled.get(masks);
+  if (paths === undefined) {
+    const split = masks.map(maskSegments);
+    const under = (root: string): string[][] =>
+      split.filter((segments) => segments[0] === root).map((segments) => segments.slice(1));
+    paths = { arguments: under('arguments'), result: under('result') };
+    compiled.set(masks, paths);
+  }
+  return paths;
+}
 
 /** Echoes shorter than this are left alone: they would mask ordinary words. */
 const MIN_ECHO_LENGTH = 6;
@@ -105,6 +135,7 @@ export function createRedactor(options: RedactorOptions): Redact {
     }
     let text = value;
     for (const echo of echoes) if (text.includes(echo)) text = text.replaceAll(echo, MASK);
+    if (text.length < MIN_SECRET_IN_TEXT) return text;
     return text.replace(SECRET_IN_TEXT, (match) => {
       found?.add(match);
       return MASK;
@@ -114,20 +145,23 @@ export function createRedactor(options: RedactorOptions): Redact {
   /** `paths`: the remaining segments of every mask still matching at this depth. */
   function walk(
     value: unknown,
-    paths: readonly string[][],
+    paths: readonly (readonly string[])[],
     depth: number,
     found: Set<string> | undefined,
     echoes: string[],
   ): unknown {
-    if (paths.some((path) => path.length === 0)) {
+    if (paths.length > 0 && paths.some((path) => path.length === 0)) {
       collectStrings(value, found);
       return MASK;
     }
     if (typeof value === 'string') return scrubText(value, found, echoes);
     if (typeof value !== 'object' || value === null) return value;
     if (depth >= MAX_DEPTH) return '[too deep]';
-    const next = (key: string): string[][] =>
-      paths.filter((path) => path[0] === '*' || path[0] === key).map((path) => path.slice(1));
+    // Most of a body lies under no mask: no per-key filtering there.
+    const next = (key: string): readonly string[][] =>
+      paths.length === 0
+        ? NO_PATHS
+        : paths.filter((path) => path[0] === '*' || path[0] === key).map((path) => path.slice(1));
     if (Array.isArray(value))
       return value.map((item, i) => walk(item, next(String(i)), depth + 1, found, echoes));
     const out: Record<string, unknown> = {};
@@ -141,17 +175,16 @@ export function createRedactor(options: RedactorOptions): Redact {
   }
 
   return (root, value, masks, secrets) => {
-    const paths = masks
-      .map(maskSegments)
-      .filter((segments) => segments[0] === root)
-      .map((segments) => segments.slice(1));
+    const paths = compiledMasks(masks)[root];
     // Arguments add to the call's secrets; the result is scrubbed of them (longest first).
     const found = root === 'arguments' ? secrets : undefined;
     const echoes =
-      root === 'result' && secrets !== undefined
+      root === 'result' && secrets !== undefined && secrets.size > 0
         ? [...secrets].sort((a, b) => b.length - a.length)
         : [];
     const text = JSON.stringify(walk(value, paths, 0, found, echoes)) ?? 'null';
+    // A UTF-16 unit is at most 3 bytes of UTF-8: most bodies need no count.
+    if (text.length * 3 <= options.maxBytes) return text;
     const bytes = Buffer.byteLength(text);
     if (bytes <= options.maxBytes) return text;
     // The envelope escapes the preview again: shrink it until the whole fits.

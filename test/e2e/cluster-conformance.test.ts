@@ -27,28 +27,16 @@ const RUNS = Object.keys(suiteRuns) as SuiteRunName[];
 
 /**
  * Scenarios that cannot pass through the cluster yet, and why. Each is still
- * run, as a todo test, so the day it passes shows.
+ * run, as a todo test, so the day it passes shows. None today: the answer to
+ * a stdio process's elicitation or sampling request reaches the instance
+ * running that process whichever instance the client posts it to (the id the
+ * client answers names the process's session: mcp/legacy/relay.ts).
  */
-const RELAY =
-  'the answer to a server→client request lands on another instance than the one whose stdio process asked; it must be forwarded to that instance (cross-instance relay, stdio part)';
-const HELD =
-  'passes run alone; in the suite run it fails while an elicitation left unanswered (RELAY) holds a call on the shared stdio process, during which nothing the process sends can be attributed';
-const stdioWaiting = {
-  'tools-call-elicitation': RELAY,
-  'tools-call-sampling': RELAY,
-  'elicitation-sep1034-defaults': RELAY,
-  'elicitation-sep1330-enums': RELAY,
-  'tools-call-with-logging': HELD,
-  'server-session-lifecycle': HELD,
-};
 const waiting: Record<'http' | 'stdio', Partial<Record<SuiteRunName, Record<string, string>>>> = {
   http: {},
-  stdio: {
-    stable: stdioWaiting,
-    'next-2025-11-25': stdioWaiting,
-  },
+  stdio: {},
 };
-/** Each unanswered elicitation waits for the suite's 60 s timeout. */
+/** A server→client request nobody answers would wait for the suite's 60 s timeout. */
 const STDIO_RUN_TIMEOUT_MS = 420_000;
 
 /**

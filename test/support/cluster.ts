@@ -5,6 +5,7 @@
  * running deploy/nginx.conf (round-robin, no stickiness). Everything started
  * here is stopped by close(), and killed if the test process exits first.
  */
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,6 +35,8 @@ export interface ClusterInstance {
   output(): string;
   /** Sends `signal` and resolves once the process has exited. */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** Starts the exited process again on the same port and data directory; resolves when ready. */
+  restart(): Promise<void>;
   readonly exited: boolean;
 }
 
@@ -53,11 +56,27 @@ export interface RunningCluster {
   accessLog(): Promise<AccessLogEntry[]>;
   /** A store on the cluster's database (the caller closes it). */
   openStore(): Promise<Store>;
+  /**
+   * Runs `portcullis apply -f` in its own process, with the instances'
+   * database, Redis and secrets, on the cluster's config with `change` in
+   * place of its servers or limits.
+   */
+  apply(change: Pick<ClusterOptions, 'servers' | 'limits'>): Promise<CliRun>;
   close(): Promise<void>;
 }
 
+/** A declared server, with its declarative `policy` when it has one. */
+export type ClusterServer = TestServer & { policy?: Record<string, unknown> };
+
+export interface CliRun {
+  code: number | null;
+  output: string;
+  /** When the command printed that the store holds the change (performance.now()). */
+  appliedAt: number | undefined;
+}
+
 export interface ClusterOptions {
-  servers: TestServer[];
+  servers: ClusterServer[];
   /** Gateway processes behind nginx; default 3. */
   instances?: number;
   users?: TestUser[];
@@ -140,6 +159,22 @@ function configFile(options: ClusterOptions, workspace: string) {
   return { text, passwords };
 }
 
+/** Runs the CLI with `env`; notes when it reports the change applied. */
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliMain, ...args], { env });
+    let output = '';
+    let appliedAt: number | undefined;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (appliedAt === undefined && output.includes('Applied ')) appliedAt = performance.now();
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output, appliedAt }));
+  });
+}
+
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
   const count = options.instances ?? 3;
   const workspace = options.workspace ?? 'acme';
@@ -191,25 +226,34 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       const port = await freePort();
       const dataDir = path.join(root, `instance-${index}`);
       await mkdir(dataDir);
-      const child = spawnLogged(process.execPath, [cliMain, 'serve'], {
-        ...sharedEnv,
-        PORTCULLIS_PORT: String(port),
-        PORTCULLIS_DATA_DIR: dataDir,
-      });
-      children.push(child);
-      cleanups.push(() => stopChild(child, 'SIGTERM'));
       const address = `127.0.0.1:${port}`;
+      let child!: LoggedChild;
+      const spawnInstance = async () => {
+        child = spawnLogged(process.execPath, [cliMain, 'serve'], {
+          ...sharedEnv,
+          PORTCULLIS_PORT: String(port),
+          PORTCULLIS_DATA_DIR: dataDir,
+        });
+        children.push(child);
+        const started = child;
+        cleanups.push(() => stopChild(started, 'SIGTERM'));
+        await waitFor(`instance ${index}`, () => ready(`http://${address}/readyz`), child);
+      };
       instances[index] = {
         index,
         address,
         url: `http://${address}`,
-        output: child.output,
+        output: () => child.output(),
         kill: (signal) => stopChild(child, signal),
+        restart: async () => {
+          if (!hasExited(child)) throw new Error(`instance ${index} is still running`);
+          await spawnInstance();
+        },
         get exited() {
           return hasExited(child);
         },
       };
-      await waitFor(`instance ${index}`, () => ready(`http://${address}/readyz`), child);
+      await spawnInstance();
     };
     // The first instance migrates the database and applies the config; the
     // others then start side by side, as in a rolling deployment.
@@ -234,6 +278,14 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       redisUrl: redis.url,
       accessLog: () => nginx.accessLog(),
       openStore: () => createStore({ kind: 'postgres', url: postgres.url, poolSize: 2 }),
+      async apply(change) {
+        const changed = configFile({ ...options, ...change }, workspace);
+        const file = path.join(root, `apply-${crypto.randomUUID()}.yaml`);
+        await writeFile(file, changed.text);
+        const dataDir = path.join(root, 'cli');
+        await mkdir(dataDir, { recursive: true });
+        return runCli(['apply', '-f', file], { ...sharedEnv, PORTCULLIS_DATA_DIR: dataDir });
+      },
       close,
     };
   } catch (error) {

@@ -104,18 +104,41 @@ export function interceptUpstream(
   // Only watchers (a server without a policy): requests and answers pass untouched.
   const passive = !hasResponseHooks && interceptors.every((i) => i.onRequest === undefined);
 
-  /** One message from the upstream: the answer to a pending request, or a server message. */
-  const down = async (
+  /**
+   * One message from the upstream: the answer to a pending request, or a
+   * server message. Synchronous when the chain is (interceptor-chain.ts).
+   */
+  const down = (
     message: JsonRpcMessage,
     pending: Map<string, Passage>,
-  ): Promise<JsonRpcMessage | undefined> => {
+  ): JsonRpcMessage | undefined | Promise<JsonRpcMessage | undefined> => {
     if (isResponse(message)) {
-      const passage = pending.get(idKey(message.id)) ?? inferredPassage(message, interceptors);
+      const key = idKey(message.id);
+      const passage = pending.get(key) ?? inferredPassage(message, interceptors);
       if (passage === undefined) return message;
-      pending.delete(idKey(message.id));
+      pending.delete(key);
       return passResponse(interceptors, passage, message, context);
     }
     return passServerMessage(interceptors, message, context);
+  };
+
+  /** `down` over the items of a JSON answer, in order, each after the one before. */
+  const downAll = (
+    items: readonly JsonRpcMessage[],
+    pending: Map<string, Passage>,
+    start: number,
+    mapped: JsonRpcMessage[],
+  ): JsonRpcMessage[] | Promise<JsonRpcMessage[]> => {
+    for (let k = start; k < items.length; k++) {
+      const out = down(items[k]!, pending);
+      if (out instanceof Promise)
+        return out.then((settled) => {
+          if (settled !== undefined) mapped.push(settled);
+          return downAll(items, pending, k + 1, mapped);
+        });
+      if (out !== undefined) mapped.push(out);
+    }
+    return mapped;
   };
 
   async function* downStream(
@@ -136,23 +159,22 @@ export function interceptUpstream(
     }
   }
 
-  const wrapOutcome = async (
+  const wrapOutcome = (
     outcome: UpstreamOutcome,
     pending: Map<string, Passage>,
     answers: JsonRpcResponse[],
     batch: boolean,
-  ): Promise<UpstreamOutcome> => {
+  ): UpstreamOutcome | Promise<UpstreamOutcome> => {
     if (outcome.kind === 'json') {
       const raw = outcome.message as JsonRpcMessage | JsonRpcMessage[];
       const items = Array.isArray(raw) ? raw : [raw];
-      const mapped: JsonRpcMessage[] = [];
-      for (const item of items) {
-        const out = await down(item, pending);
-        if (out !== undefined) mapped.push(out);
-      }
-      mapped.push(...answers);
-      const message = (batch ? mapped : (mapped[0] ?? raw)) as JsonRpcMessage;
-      return { ...outcome, message };
+      const answered = (mapped: JsonRpcMessage[]): UpstreamOutcome => {
+        mapped.push(...answers);
+        const message = (batch ? mapped : (mapped[0] ?? raw)) as JsonRpcMessage;
+        return { ...outcome, message };
+      };
+      const mapped = downAll(items, pending, 0, []);
+      return mapped instanceof Promise ? mapped.then(answered) : answered(mapped);
     }
     if (outcome.kind === 'stream') {
       const messages = downStream(outcome.messages, pending, answers);
@@ -180,7 +202,8 @@ export function interceptUpstream(
     if (passive) return upstream.post(message, call);
     if (passed === undefined && asking && !Array.isArray(message) && mayAsk(message)) {
       const asking = openAsking(context);
-      const passing = passRequest(interceptors, message, asking.context);
+      // A promise whatever the chain does (a throw included): the race and the held call wait on it.
+      const passing = (async () => passRequest(interceptors, message, asking.context))();
       const first = await Promise.race([passing, asking.firstAsk.then(() => undefined)]);
       if (first !== undefined) return post(message, call, first);
       const finish = async () => post(message, call, await passing);
@@ -196,13 +219,16 @@ export function interceptUpstream(
         outgoing.push(item);
         continue;
       }
-      const passage = passed ?? (await passRequest(interceptors, item, context));
+      let passage = passed ?? passRequest(interceptors, item, context);
+      if (passage instanceof Promise) passage = await passage;
       if (passage.outcome.kind === 'answer') {
-        answers.push(await passResponse(interceptors, passage, passage.outcome.message, context));
+        const answer = passResponse(interceptors, passage, passage.outcome.message, context);
+        answers.push(answer instanceof Promise ? await answer : answer);
         continue;
       }
       pending.set(idKey(passage.outcome.message.id), passage);
-      if (!batch) upstreamCall = headersFor(call, item, passage.outcome.message);
+      if (!batch && passage.outcome.message !== item)
+        upstreamCall = headersFor(call, item, passage.outcome.message);
       if (passage.timeoutMs !== undefined)
         upstreamCall = {
           ...upstreamCall,
@@ -274,7 +300,8 @@ export function interceptUpstream(
     let upstreamCall = call;
     let wantsAnswer = hasResponseHooks;
     if (isRequest(parsed)) {
-      const passage = await passRequest(interceptors, parsed, context);
+      let passage = passRequest(interceptors, parsed, context);
+      if (passage instanceof Promise) passage = await passage;
       if (passage.outcome.kind === 'answer') {
         const answer = await passResponse(interceptors, passage, passage.outcome.message, context);
         return jsonReply(200, answer, {});

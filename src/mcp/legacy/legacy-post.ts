@@ -19,7 +19,7 @@ import type { McpCall, McpDeps } from '../mcp-call.ts';
 import { gatewayErrorResponse, recordAnswer, sendAccepted, sendJson } from '../reply.ts';
 import { openSseStream } from '../sse-writer.ts';
 import { noteClientInfo } from '../../telemetry/client-info.ts';
-import { mapForSession, pendingKey, toUpstreamRequest } from './relay.ts';
+import { answerKey, mapForSession, toUpstreamRequest } from './relay.ts';
 import { currentUpstreamSessionId, sendToUpstreamSession } from './upstream-binding.ts';
 
 /** Opens the session named by Mcp-Session-Id, or explains why not. */
@@ -104,7 +104,13 @@ async function forwardClientAnswer(
   call.record.method = '(response)';
   const answer = { ...message, id: upstreamId };
   const settled = await deps.pendingClientRequests.settle(
-    pendingKey(call.serverKey, session, currentUpstreamSessionId(deps, session), upstreamId),
+    answerKey(
+      call.serverKey,
+      session,
+      currentUpstreamSessionId(deps, session),
+      message.id,
+      upstreamId,
+    ),
     answer,
   );
   // Claimed here, or its owner is gone and the upstream session is reachable over HTTP from
@@ -263,7 +269,13 @@ export async function handleLegacyBatch(
       const upstreamId = fromClientRequestId(message.id)!;
       const answer = { ...message, id: upstreamId };
       const settled = await deps.pendingClientRequests.settle(
-        pendingKey(call.serverKey, session, currentUpstreamSessionId(deps, session), upstreamId),
+        answerKey(
+          call.serverKey,
+          session,
+          currentUpstreamSessionId(deps, session),
+          message.id,
+          upstreamId,
+        ),
         answer,
       );
       // The instance the request is owned by delivers it.

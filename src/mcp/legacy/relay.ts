@@ -4,12 +4,27 @@
  * server→client requests get gateway ids and a timeout, notifications pass
  * as they are. Messages for other downstream sessions are skipped.
  */
+import crypto from 'node:crypto';
 import type { LegacySession } from '../../session/legacy-session.ts';
 import type { Upstream } from '../../upstream/upstream.ts';
 import { isObject, isRequest, isResponse } from '../json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcRequest } from '../json-rpc.ts';
-import { fromUpstreamId, toClientRequestId, toUpstreamId } from '../id-mapping.ts';
+import {
+  clientRequestScope,
+  fromUpstreamId,
+  toClientRequestId,
+  toUpstreamId,
+} from '../id-mapping.ts';
 import type { McpDeps } from '../mcp-call.ts';
+
+/**
+ * The scope of a server→client request that came on an upstream session: a
+ * digest of the session id (clients never see upstream session ids), carried
+ * in the id the client answers.
+ */
+export function upstreamScope(upstreamSessionId: string): string {
+  return crypto.createHash('sha256').update(upstreamSessionId).digest('base64url').slice(0, 22);
+}
 
 /**
  * Names a server→client request awaiting the client's answer: per server and
@@ -22,8 +37,45 @@ export function pendingKey(
   upstreamSessionId: string | null,
   upstreamRequestId: JsonRpcId,
 ): string {
-  const scope = upstreamSessionId === null ? `tag:${session.tag}` : `up:${upstreamSessionId}`;
-  return `${serverKey}|${scope}|${typeof upstreamRequestId}:${upstreamRequestId}`;
+  const scope = upstreamSessionId === null ? undefined : upstreamScope(upstreamSessionId);
+  return keyIn(serverKey, session, scope, upstreamRequestId);
+}
+
+function keyIn(
+  serverKey: string,
+  session: LegacySession,
+  scope: string | undefined,
+  upstreamRequestId: JsonRpcId,
+): string {
+  const where = scope === undefined ? `tag:${session.tag}` : `up:${scope}`;
+  return `${serverKey}|${where}|${typeof upstreamRequestId}:${upstreamRequestId}`;
+}
+
+/**
+ * The key of the request a client's answer names. The scope comes from the
+ * answered id, not from this instance's view of the session: the request may
+ * have come from an upstream session this instance does not hold (a stdio
+ * process of another instance, which the downstream session was mapped to
+ * there). Ids without a scope (relayed before scopes existed) use the
+ * session's current upstream session, as before.
+ */
+export function answerKey(
+  serverKey: string,
+  session: LegacySession,
+  currentUpstreamSessionId: string | null,
+  clientRequestId: unknown,
+  upstreamRequestId: JsonRpcId,
+): string {
+  const scope = clientRequestScope(clientRequestId);
+  return scope === undefined
+    ? pendingKey(serverKey, session, currentUpstreamSessionId, upstreamRequestId)
+    : keyIn(serverKey, session, scope, upstreamRequestId);
+}
+
+function clientIdOf(upstreamSessionId: string | null, upstreamRequestId: JsonRpcId): string {
+  return upstreamSessionId === null
+    ? toClientRequestId(upstreamRequestId)
+    : toClientRequestId(upstreamRequestId, upstreamScope(upstreamSessionId));
 }
 
 /** Starts the clock on a server→client request and returns it as the client must see it. */
@@ -65,7 +117,7 @@ export function relayClientRequest(
       },
     },
   );
-  return { ...request, id: toClientRequestId(request.id) };
+  return { ...request, id: clientIdOf(upstreamSessionId, request.id) };
 }
 
 /**
@@ -98,7 +150,7 @@ export function mapForSession(
     // The upstream cancels one of its own requests, which the client knows by its gateway id.
     const id = params.requestId;
     if (typeof id === 'string' || typeof id === 'number')
-      return { ...message, params: { ...params, requestId: toClientRequestId(id) } };
+      return { ...message, params: { ...params, requestId: clientIdOf(upstreamSessionId, id) } };
   }
   return message;
 }

@@ -181,6 +181,32 @@ export function requestRecordsContract(h: ContractHarness): void {
       assert.equal(await store.requestRecords.removeOlderThan(day(10)), 0);
     });
 
+    it('removeOlderThan reaches every workspace, past one delete chunk each', async (t) => {
+      const store = await h.open(t);
+      const day = (d: number) => new Date(Date.UTC(2026, 0, d));
+      const old = (workspaceId: string, n: number) =>
+        Array.from({ length: n }, (_, i) => requestRecord({ workspaceId, time: day(1 + (i % 5)) }));
+      // No workspace row exists for any of these: records outlive their workspace.
+      await store.requestRecords.insertMany([
+        ...old('acme', 5_001),
+        ...old('beta', 3),
+        ...old('zz-deleted', 2),
+        requestRecord({ id: 'acme-new', workspaceId: 'acme', time: day(20) }),
+        requestRecord({ id: 'beta-edge', workspaceId: 'beta', time: day(10) }),
+      ]);
+      assert.equal(await store.requestRecords.removeOlderThan(day(10)), 5_006);
+      assert.deepEqual(
+        (await store.requestRecords.list({})).map((r) => r.id),
+        ['acme-new', 'beta-edge'],
+      );
+      assert.equal(await store.requestRecords.removeOlderThan(day(10)), 0);
+    });
+
+    it('removeOlderThan on an empty table removes nothing', async (t) => {
+      const store = await h.open(t);
+      assert.equal(await store.requestRecords.removeOlderThan(new Date()), 0);
+    });
+
     it('timeSeries counts requests and errors per aligned bucket', async (t) => {
       const store = await h.open(t);
       const at = (minute: number, second: number) =>
@@ -266,8 +292,8 @@ export function requestRecordsContract(h: ContractHarness): void {
       );
       const latencies = await store.requestRecords.latencies({ serverId: 'a' }, 2);
       assert.deepEqual(latencies, [
-        { serverId: 'a', method: 'tools/call', target: 'y', latencyMs: 30 },
-        { serverId: 'a', method: 'tools/call', target: 'x', latencyMs: 20 },
+        { time: at(3), serverId: 'a', method: 'tools/call', target: 'y', latencyMs: 30 },
+        { time: at(2), serverId: 'a', method: 'tools/call', target: 'x', latencyMs: 20 },
       ]);
     });
 

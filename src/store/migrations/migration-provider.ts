@@ -15,6 +15,7 @@ import { usageLimitsSchema } from './0008-usage-limits.ts';
 import { requestRecordDetails } from './0009-request-record-details.ts';
 import { auditLog } from './0010-audit-log.ts';
 import { memberSecrets } from './0011-member-secrets.ts';
+import { requestRecordsLeanIndexes } from './0012-request-records-lean-indexes.ts';
 
 const migrations = {
   '0001-initial-schema': initialSchema,
@@ -28,6 +29,7 @@ const migrations = {
   '0009-request-record-details': requestRecordDetails,
   '0010-audit-log': auditLog,
   '0011-member-secrets': memberSecrets,
+  '0012-request-records-lean-indexes': requestRecordsLeanIndexes,
 } satisfies Record<string, (codec: DialectCodec) => Migration>;
 
 /** Every migration name, in the order they apply. */
