@@ -32,7 +32,7 @@ function ConstraintField({
   idPrefix: string;
   role: ConstraintKey;
   value: Record<string, unknown> | undefined;
-  apiError: string | undefined;
+  apiError: Error | undefined;
   onChange: (schema: Record<string, unknown> | undefined) => void;
 }) {
   const initial = value === undefined ? '' : JSON.stringify(value, null, 2);
@@ -82,7 +82,7 @@ export function PolicyConstraintEditor({
   tool: string;
   idPrefix: string;
   constraints: Partial<Record<ConstraintKey, Record<string, unknown>>>;
-  apiError: string | undefined;
+  apiError: Error | undefined;
   onChange: (key: ConstraintKey, schema: Record<string, unknown> | undefined) => void;
 }) {
   const used = CONSTRAINT_KEYS.filter((key) => constraints[key] !== undefined);

@@ -107,7 +107,7 @@ function ToolDetails({
         tool={row.name}
         idPrefix={idPrefix}
         constraints={constraintsOf(draft, row.name)}
-        apiError={policy.saveError?.message}
+        apiError={policy.saveError}
         onChange={(key, schema) =>
           policy.edit((document) => setArgumentConstraint(document, row.name, key, schema))
         }

@@ -1,28 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fieldIssues, issuesUnder } from './api-issues.ts';
+import { ApiError } from '../api/client.ts';
+import { issuesUnder } from './api-issues.ts';
 
 describe('field issues of an API error', () => {
-  const message =
-    'Invalid input: body.security.tools.q.argument_constraints.member: Not a valid JSON Schema: schema is invalid: data/type must be equal to one of the allowed values; data/type must be array; body.tools.a.name: A tool name is 1–128 characters';
+  const refused = new ApiError(400, 'bad_request', 'Invalid input: …', [
+    {
+      path: 'body.security.tools.q.argument_constraints.member',
+      message: 'Not a valid JSON Schema: data/type must be array; data/type must be string',
+    },
+    { path: 'body.tools.a.name', message: 'A tool name is 1–128 characters' },
+  ]);
 
-  it('splits a bad_request message into its paths, keeping "; " inside a message', () => {
-    assert.deepEqual(fieldIssues(message), [
-      {
-        path: 'body.security.tools.q.argument_constraints.member',
-        message:
-          'Not a valid JSON Schema: schema is invalid: data/type must be equal to one of the allowed values; data/type must be array',
-      },
-      { path: 'body.tools.a.name', message: 'A tool name is 1–128 characters' },
+  it('picks the issues at or under one field, messages with "; " kept whole', () => {
+    assert.deepEqual(issuesUnder(refused, 'body.security.tools.q.argument_constraints.member'), [
+      'Not a valid JSON Schema: data/type must be array; data/type must be string',
     ]);
+    assert.deepEqual(issuesUnder(refused, 'body.tools'), ['A tool name is 1–128 characters']);
+    assert.deepEqual(issuesUnder(refused, 'body.security.tools.q.argument_constraints.admin'), []);
   });
 
-  it('picks the issues under one field and none for another message', () => {
-    assert.equal(
-      issuesUnder(message, 'body.security.tools.q.argument_constraints.member').length,
-      1,
-    );
-    assert.deepEqual(issuesUnder(message, 'body.security.tools.q.argument_constraints.admin'), []);
-    assert.deepEqual(issuesUnder('The policy changed meanwhile', 'body'), []);
+  it('finds none in errors that name no field', () => {
+    assert.deepEqual(issuesUnder(new ApiError(409, 'conflict', 'The policy changed'), 'body'), []);
+    assert.deepEqual(issuesUnder(new Error('network down'), 'body'), []);
+    assert.deepEqual(issuesUnder(undefined, 'body'), []);
   });
 });

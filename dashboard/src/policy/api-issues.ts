@@ -1,33 +1,12 @@
 /**
- * The field issues of a `bad_request` answer, read from its message
- * ("Invalid input: body.x.y: what; body.z: what"), so an editor can show the
- * API's complaint next to the field it is about.
+ * The API's complaints about one field of a refused save, so an editor can
+ * show them next to that field (`body.security.tools.x.argument_constraints.member`).
  */
-export interface FieldIssue {
-  readonly path: string;
-  readonly message: string;
-}
+import { ApiError } from '../api/client.ts';
 
-const PREFIX = 'Invalid input: ';
-
-export function fieldIssues(message: string): FieldIssue[] {
-  if (!message.startsWith(PREFIX)) return [];
-  const issues: FieldIssue[] = [];
-  // A message may itself hold "; " — a part without "path: " belongs to the previous issue.
-  for (const part of message.slice(PREFIX.length).split('; ')) {
-    const match = /^((?:body|query|params)(?:\.[^:\s]+)*): (.*)$/s.exec(part);
-    const last = issues.at(-1);
-    if (match !== null) issues.push({ path: match[1]!, message: match[2]! });
-    else if (last !== undefined)
-      issues[issues.length - 1] = { ...last, message: `${last.message}; ${part}` };
-  }
-  return issues;
-}
-
-/** The issues under a path prefix (`body.security.tools.x.argument_constraints.member`). */
-export function issuesUnder(message: string | undefined, prefix: string): string[] {
-  if (message === undefined) return [];
-  return fieldIssues(message)
+export function issuesUnder(error: unknown, prefix: string): string[] {
+  if (!(error instanceof ApiError)) return [];
+  return error.issues
     .filter((issue) => issue.path === prefix || issue.path.startsWith(`${prefix}.`))
     .map((issue) => issue.message);
 }
