@@ -6,9 +6,11 @@
  * echo tool over keep-alive connections for a few seconds; round-robin spreads
  * the calls over every instance (the session id is a sealed token any instance
  * opens). One instance is also measured without nginx, to show what the
- * balancer itself costs.
+ * balancer itself costs. Each row also gives the CPU all gateway instances
+ * used per call: flat across rows means the work spreads without overhead,
+ * whatever the cores of this machine allow.
  *
- *   node bench/cluster.ts [--duration S] [--connections N] [--max-instances N]
+ *   node bench/cluster.ts [--duration S] [--warmup S] [--connections N] [--max-instances N]
  *
  * Prints a markdown table on stdout. Every process is started and stopped
  * here; the figures depend on how many cores the machine has (see
@@ -21,6 +23,7 @@ import { parseArgs } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
 import { startCluster } from '../test/support/cluster.ts';
 import { INITIALIZE_BODY, INITIALIZED_BODY, TOOLS_CALL_BODY } from './mcp-session.ts';
+import { readProcessCpuMs } from './process-cpu.ts';
 import { percentile } from './stats.ts';
 
 interface Row {
@@ -30,6 +33,8 @@ interface Row {
   p50Ms: number;
   p99Ms: number;
   failures: number;
+  /** CPU of every gateway instance over the row, per successful call. */
+  cpuUsPerCall: number;
 }
 
 const POST = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -64,12 +69,19 @@ async function openSession(endpoint: string, apiKey: string): Promise<Record<str
   return headers;
 }
 
+/** CPU milliseconds used so far by all of `pids`. */
+function cpuMs(pids: readonly (number | undefined)[]): number {
+  return pids.reduce((sum: number, pid) => sum + (readProcessCpuMs(pid) ?? Number.NaN), 0);
+}
+
 async function measure(
   endpoint: string,
   headers: Record<string, string>,
   options: { connections: number; duration: number },
+  pids: readonly (number | undefined)[],
 ): Promise<Omit<Row, 'target' | 'instances'>> {
   const latencies: number[] = [];
+  const cpuBefore = cpuMs(pids);
   const started = performance.now();
   const result = await new Promise<Result>((resolve, reject) => {
     const run = autocannon(
@@ -81,7 +93,9 @@ async function measure(
     });
   });
   const elapsedS = (performance.now() - started) / 1000;
+  const cpuUsed = cpuMs(pids) - cpuBefore;
   return {
+    cpuUsPerCall: (cpuUsed * 1000) / latencies.length,
     rate: latencies.length / elapsedS,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
@@ -93,12 +107,14 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '3' },
       connections: { type: 'string', default: '32' },
       'max-instances': { type: 'string', default: '3' },
     },
   });
   const options = { duration: Number(values.duration), connections: Number(values.connections) };
   const maxInstances = Number(values['max-instances']);
+  const warmup = { ...options, duration: Number(values.warmup) };
   const upstream = await startUpstream();
   const rows: Row[] = [];
   try {
@@ -111,20 +127,25 @@ async function main(): Promise<void> {
         env: { PORTCULLIS_LOG_LEVEL: 'error' },
       });
       try {
+        const pids = cluster.instances.map((instance) => instance.pid);
+        // Every instance warms up (JIT, pools) through nginx before any row is measured.
+        const endpoint = cluster.endpoint('echo');
+        const headers = await openSession(endpoint, cluster.apiKey);
+        await measure(endpoint, headers, warmup, pids);
         if (instances === 1) {
           const direct = `${cluster.instances[0]!.url}/acme/echo/mcp`;
-          const headers = await openSession(direct, cluster.apiKey);
-          await measure(direct, headers, { ...options, duration: 1 });
+          const directHeaders = await openSession(direct, cluster.apiKey);
           rows.push({
             target: 'one instance, no nginx',
             instances,
-            ...(await measure(direct, headers, options)),
+            ...(await measure(direct, directHeaders, options, pids)),
           });
         }
-        const endpoint = cluster.endpoint('echo');
-        const headers = await openSession(endpoint, cluster.apiKey);
-        await measure(endpoint, headers, { ...options, duration: 1 });
-        rows.push({ target: 'nginx', instances, ...(await measure(endpoint, headers, options)) });
+        rows.push({
+          target: 'nginx',
+          instances,
+          ...(await measure(endpoint, headers, options, pids)),
+        });
       } finally {
         await cluster.close();
       }
@@ -136,11 +157,15 @@ async function main(): Promise<void> {
   console.log(
     `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}; ${options.connections} connections, ${options.duration} s per row; load generator, upstream, nginx, PostgreSQL and Redis on the same machine.\n`,
   );
-  console.log('| target | instances | calls/s | p50 ms | p99 ms | failures |');
-  console.log('| ------ | --------: | ------: | -----: | -----: | -------: |');
+  console.log(
+    '| target | instances | calls/s | p50 ms | p99 ms | gateway CPU µs/call | failures |',
+  );
+  console.log(
+    '| ------ | --------: | ------: | -----: | -----: | ------------------: | -------: |',
+  );
   for (const row of rows)
     console.log(
-      `| ${row.target} | ${row.instances} | ${Math.round(row.rate)} | ${row.p50Ms.toFixed(1)} | ${row.p99Ms.toFixed(1)} | ${row.failures} |`,
+      `| ${row.target} | ${row.instances} | ${Math.round(row.rate)} | ${row.p50Ms.toFixed(1)} | ${row.p99Ms.toFixed(1)} | ${Math.round(row.cpuUsPerCall)} | ${row.failures} |`,
     );
 }
 

@@ -13,6 +13,7 @@ import {
   unknownResourceError,
   unknownToolError,
 } from './hidden-items.ts';
+import { upstreamDefinition } from './presented-tool.ts';
 import type { PolicyView } from './policy-view.ts';
 import { toolHash } from './tool-pinning.ts';
 
@@ -72,8 +73,9 @@ export function createPolicyInterceptor(view: PolicyView, observer: PolicyObserv
     for (const tool of tools) {
       if (typeof tool.name !== 'string') continue;
       // Seen definitions are recorded with or without pinning: the admin API lists them.
-      const hash = toolHash(tool);
-      observer.observeTool(tool.name, hash, tool);
+      const upstream = upstreamDefinition(tool);
+      const hash = toolHash(upstream);
+      observer.observeTool(tool.name, hash, upstream);
       const shown = view.toolShownAs(tool.name, hash);
       if (shown !== undefined) shownTools.push(presentTool(view, tool, shown));
     }

@@ -25,6 +25,7 @@ import type { ArgumentValidator } from './argument-constraints.ts';
 import { createArgumentValidator, narrowInputSchema } from './argument-constraints.ts';
 import type { Confirmation } from './confirmation.ts';
 import { unknownToolError } from './hidden-items.ts';
+import { presentedFrom } from './presented-tool.ts';
 import type { SecurityPolicy } from './security-policy.ts';
 import { isDestructiveTool, isReadOnlyTool, toolSettings } from './security-settings.ts';
 import type { ToolCatalogue } from './security-tool-catalogue.ts';
@@ -118,7 +119,10 @@ export function createSecurityInterceptors(deps: SecurityInterceptorsDeps): Inte
           const { constraint } = toolSettings(policy, String(tool.name), role);
           return constraint === undefined
             ? tool
-            : { ...tool, inputSchema: narrowInputSchema(tool.inputSchema, constraint) };
+            : presentedFrom(tool, {
+                ...tool,
+                inputSchema: narrowInputSchema(tool.inputSchema, constraint),
+              });
         });
       return { ...response, result: { ...response.result, tools: shown } };
     }

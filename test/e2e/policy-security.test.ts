@@ -58,6 +58,7 @@ const POLICIES: Record<string, unknown> = {
     tools: { test_image_content: { annotations: { readOnlyHint: true } } },
     security: { confirm_destructive: true },
   },
+  pinned: { pin_tools: true },
 };
 
 describe('security parameters through the gateway', () => {
@@ -239,6 +240,46 @@ describe('security parameters through the gateway', () => {
       });
     });
   }
+
+  it('constraints added to a pinned tool narrow its schema without quarantining it', async () => {
+    const api = (method: string, route: string, body?: unknown) =>
+      fetch(`${gateway.url}/api/v1/workspaces/acme/servers/pinned${route}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${gateway.apiKey}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const client = await connectClient(gateway, 'pinned', { mode: 'legacy' });
+    try {
+      // Trust on first use pins the upstream's definition.
+      assert.ok((await client.listTools()).tools.some((t) => t.name === 'test_custom_headers'));
+      const constrained = await api('PUT', '/policy', {
+        pin_tools: true,
+        security: {
+          tools: { test_custom_headers: { argument_constraints: { owner: REGION_CONSTRAINT } } },
+        },
+      });
+      assert.equal(constrained.status, 200, await constrained.text());
+      const tool = (await client.listTools()).tools.find((t) => t.name === 'test_custom_headers');
+      assert.ok(tool, 'the constrained tool is still listed');
+      assert.deepEqual((tool.inputSchema as { allOf?: unknown[] }).allOf, [REGION_CONSTRAINT]);
+      const ok = await client.callTool({
+        name: 'test_custom_headers',
+        arguments: { region: 'eu-central' },
+      });
+      assert.equal(resultText(ok), 'region=eu-central');
+      const states = (await (await api('GET', '/tools')).json()) as {
+        tool: string;
+        state: string;
+      }[];
+      const state = states.find((entry) => entry.tool === 'test_custom_headers');
+      assert.notEqual(state?.state, 'quarantined');
+    } finally {
+      await client.close();
+    }
+  });
 });
 
 describe('security across the era bridges', () => {

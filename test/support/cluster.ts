@@ -31,6 +31,8 @@ export interface ClusterInstance {
   /** The instance's own address (host:port), as nginx's access log names it. */
   address: string;
   url: string;
+  /** The running process's id (changes on restart). */
+  readonly pid: number | undefined;
   /** Everything the process wrote (last 64 KB), for diagnostics. */
   output(): string;
   /** Sends `signal` and resolves once the process has exited. */
@@ -243,6 +245,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
         index,
         address,
         url: `http://${address}`,
+        get pid() {
+          return child.process.pid;
+        },
         output: () => child.output(),
         kill: (signal) => stopChild(child, signal),
         restart: async () => {
