@@ -238,6 +238,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   // Metrics come from the finished records, written or not.
   const metrics = createMetrics();
   const recordSink = {
+    durable: spool !== undefined,
     write: (record: RequestRecord) => {
       metrics.observe(record);
       unobservedSink.write(record);

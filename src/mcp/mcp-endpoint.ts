@@ -33,6 +33,7 @@ import type { InterceptorSource } from './intercept/interceptor.ts';
 import { handleInitialize } from './legacy/initialize.ts';
 import { handleLegacyDelete, handleLegacyGet } from './legacy/legacy-get.ts';
 import { handleLegacyBatch, handleLegacyMessage } from './legacy/legacy-post.ts';
+import { beforeLastByte } from './before-last-byte.ts';
 import { header } from './mcp-call.ts';
 import type { McpCall, McpDeps } from './mcp-call.ts';
 import { forwardModern } from './modern/modern-post.ts';
@@ -41,6 +42,13 @@ import { sendAccepted, sendError } from './reply.ts';
 
 export interface RecordSink {
   write(record: RequestRecord): void;
+  /**
+   * Set when written records survive the process (the record spool). A
+   * POST's record is then written just before its last byte goes out, not
+   * after: a client that got its answer finds the record even when the
+   * process is killed right after.
+   */
+  readonly durable?: boolean;
 }
 
 export interface McpEndpointDeps extends McpDeps {
@@ -281,6 +289,18 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
     const state: PostState = { requestId: null, trace };
     // Records are written only for routes that exist, so callers cannot fill the log with made-up ids.
     let routed = false;
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      record.latencyMs = performance.now() - started;
+      if (record.httpStatus === 0) record.httpStatus = reply.raw.statusCode;
+      if (routed) trace?.end(record);
+      if (routed) deps.records.write(record);
+    };
+    // A GET stream's record is completed after the stream ends; only POST answers end with the record final.
+    if (deps.records.durable === true && request.method === 'POST')
+      beforeLastByte(reply.raw, finish);
     try {
       const target = { workspaceId, serverId };
       const authenticated = authenticate(
@@ -365,10 +385,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
       sendError(reply, record, error, state.requestId);
     } finally {
       if (controller !== undefined) reply.raw.off('close', onClose);
-      record.latencyMs = performance.now() - started;
-      if (record.httpStatus === 0) record.httpStatus = reply.raw.statusCode;
-      if (routed) trace?.end(record);
-      if (routed) deps.records.write(record);
+      finish();
     }
   };
 }
