@@ -132,7 +132,7 @@ export async function startAdminTestApp(
     logger,
     bodyLimit: 65_536,
     originGuard: createOriginGuard(PUBLIC_URL, []),
-    mcpHandler: async (_request, reply) => reply.code(204).send(),
+    mcpHandler: async (_request, reply) => void reply.code(204).send(),
     isReady: async () => true,
     routeModules: [
       (instance) => instance.addHook('onRoute', (route) => void routes.push(route)),

@@ -9,7 +9,11 @@ function app(ready = true) {
     logger: pino({ level: 'silent' }),
     bodyLimit: 1024,
     originGuard: createOriginGuard('http://127.0.0.1:8080', ['https://app.example.com']),
-    mcpHandler: async (_request, reply) => reply.code(200).send({ ok: true }),
+    mcpHandler: async (_request, reply) =>
+      void reply
+        .code(200)
+        .type('application/json')
+        .send(JSON.stringify({ ok: true })),
     isReady: async () => ready,
   });
 }

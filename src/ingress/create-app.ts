@@ -4,6 +4,7 @@
  * MCP endpoints answer errors as JSON-RPC; everything else as JSON.
  */
 import crypto from 'node:crypto';
+import http from 'node:http';
 import Fastify, { LogController } from 'fastify';
 import type {
   FastifyBaseLogger,
@@ -12,8 +13,10 @@ import type {
   FastifyReply,
   FastifyRequest,
 } from 'fastify';
+import type { McpReply, McpRequest } from '../mcp/mcp-call.ts';
 import { gatewayErrorResponse } from '../mcp/reply.ts';
 import { GatewayError, toGatewayError } from '../shared/errors.ts';
+import { createMcpPostLane, payloadTooLarge } from './mcp-post-lane.ts';
 import type { OriginGuard } from './origin-guard.ts';
 
 export const MCP_ROUTE = '/:workspaceId/:serverId/mcp';
@@ -31,10 +34,8 @@ export interface AppOptions {
   /** Trust X-Forwarded-* from a reverse proxy, so `request.ip` and the protocol are the client's. */
   trustProxy?: boolean;
   originGuard: OriginGuard;
-  mcpHandler: (
-    request: FastifyRequest<{ Params: { workspaceId: string; serverId: string } }>,
-    reply: FastifyReply,
-  ) => Promise<void>;
+  /** The MCP endpoint: from the POST lane, or from Fastify for every other request. */
+  mcpHandler: (request: McpRequest, reply: McpReply) => Promise<void>;
   isReady: () => Promise<boolean>;
   /**
    * Route modules mounted beside the MCP endpoint (authorization server,
@@ -45,7 +46,7 @@ export interface AppOptions {
   navigationFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean;
   /** Told about MCP requests refused here, before the endpoint ran, so they are recorded too. */
   onMcpRejection?: (
-    request: FastifyRequest,
+    request: Pick<McpRequest, 'id' | 'method' | 'headers'>,
     error: GatewayError,
     params: { workspaceId: string; serverId: string },
   ) => void;
@@ -64,14 +65,11 @@ function isMcpPath(url: string): boolean {
   return /^\/[^/]+\/[^/]+\/mcp(\?|$)/.test(url);
 }
 
-function fromFastifyError(error: FastifyError): GatewayError {
+function fromFastifyError(error: FastifyError, bodyLimit: number): GatewayError {
   if (error instanceof GatewayError) return error;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new GatewayError(
-        'payload_too_large',
-        `Payload Too Large: the body exceeds ${error.message.match(/\d+/)?.[0] ?? 'the configured'} bytes.`,
-      );
+      return payloadTooLarge(bodyLimit);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new GatewayError('unsupported_media_type');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -83,16 +81,45 @@ function fromFastifyError(error: FastifyError): GatewayError {
   }
 }
 
+/** CORS response headers of an MCP path for an allowed browser Origin. */
+function corsHeaders(origin: string): Record<string, string> {
+  return {
+    'access-control-allow-origin': origin,
+    vary: 'Origin',
+    'access-control-expose-headers': MCP_EXPOSED_HEADERS,
+  };
+}
+
 function setCors(request: FastifyRequest, reply: FastifyReply, guard: OriginGuard): void {
   const origin = request.headers.origin;
   if (origin === undefined || !guard.allows(origin)) return;
-  reply.header('access-control-allow-origin', origin);
-  reply.header('vary', 'Origin');
-  reply.header('access-control-expose-headers', MCP_EXPOSED_HEADERS);
+  void reply.headers(corsHeaders(origin));
 }
 
+/** Fastify's default, which a server factory must apply itself. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
 export function createApp(options: AppOptions): FastifyInstance {
+  let closing = false;
+  const lane = createMcpPostLane({
+    bodyLimit: options.bodyLimit,
+    originGuard: options.originGuard,
+    corsHeaders,
+    newRequestId,
+    isClosing: () => closing,
+    handle: options.mcpHandler,
+    ...(options.onMcpRejection === undefined ? {} : { onRejection: options.onMcpRejection }),
+    logError: (error) => options.logger.error({ err: error }, 'unhandled error'),
+  });
   const app = Fastify({
+    // MCP POSTs take the lane; everything else, and everything once closing, goes to Fastify.
+    serverFactory: (handler) => {
+      const server = http.createServer((req, res) => {
+        if (!lane(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      return server;
+    },
     loggerInstance: options.logger,
     // One wide record per MCP message replaces per-request access logs.
     logController: new LogController({ disableRequestLogging: true }),
@@ -112,7 +139,7 @@ export function createApp(options: AppOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const failure = fromFastifyError(error);
+    const failure = fromFastifyError(error, options.bodyLimit);
     if (failure.code === 'internal') request.log.error({ err: error }, 'unhandled error');
     void reply.headers(failure.headers ?? {});
     if (isMcpPath(request.url)) {
@@ -142,6 +169,23 @@ export function createApp(options: AppOptions): FastifyInstance {
     });
   });
 
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  // The lane takes every JSON POST shaped like an MCP path: no other route may take one.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const segments = route.url.split('/');
+    if (
+      route.url !== MCP_ROUTE &&
+      methods.includes('POST') &&
+      segments.length === 4 &&
+      (segments[3] === 'mcp' || segments[3]!.startsWith(':'))
+    )
+      throw new Error(`POST ${route.url} would be shadowed by the MCP POST lane`);
+  });
+
   // Callback style: an async hook costs a promise and a microtask on every request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -162,7 +206,11 @@ export function createApp(options: AppOptions): FastifyInstance {
   });
 
   for (const register of options.routeModules ?? []) register(app);
-  app.route({ method: ['GET', 'POST', 'DELETE'], url: MCP_ROUTE, handler: options.mcpHandler });
+  app.route<{ Params: McpRequest['params'] }>({
+    method: ['GET', 'POST', 'DELETE'],
+    url: MCP_ROUTE,
+    handler: options.mcpHandler,
+  });
   app.route({
     method: 'OPTIONS',
     url: MCP_ROUTE,

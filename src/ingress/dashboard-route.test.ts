@@ -17,7 +17,11 @@ function appWith(distDir: string) {
     logger,
     bodyLimit: 1024,
     originGuard: createOriginGuard('http://127.0.0.1:8080', []),
-    mcpHandler: async (request, reply) => reply.code(200).send({ mcp: request.params }),
+    mcpHandler: async (request, reply) =>
+      void reply
+        .code(200)
+        .type('application/json')
+        .send(JSON.stringify({ mcp: request.params })),
     isReady: async () => true,
     navigationFallback: dashboard.serveNavigation,
     routeModules: [dashboard.routes],

@@ -10,7 +10,6 @@
  *
  * Handlers throw GatewayErrors; reply.ts turns them into JSON-RPC errors.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
 import { authenticate, authorize } from '../auth/resource/authenticate.ts';
 import type { ResourceServerDeps } from '../auth/resource/authenticate.ts';
@@ -35,7 +34,7 @@ import { handleLegacyDelete, handleLegacyGet } from './legacy/legacy-get.ts';
 import { handleLegacyBatch, handleLegacyMessage } from './legacy/legacy-post.ts';
 import { beforeLastByte } from './before-last-byte.ts';
 import { header } from './mcp-call.ts';
-import type { McpCall, McpDeps } from './mcp-call.ts';
+import type { McpCall, McpDeps, McpReply, McpRequest } from './mcp-call.ts';
 import { forwardModern } from './modern/modern-post.ts';
 import { validateStandardHeaders } from './modern/standard-headers.ts';
 import { sendAccepted, sendError } from './reply.ts';
@@ -67,7 +66,10 @@ export interface McpEndpointDeps extends McpDeps {
   readonly interceptors?: readonly InterceptorSource[];
 }
 
-function newRecord(request: FastifyRequest, workspaceId: string, serverId: string): RequestRecord {
+/** What a record takes from the request: also given for requests refused before the endpoint. */
+type RecordedRequest = Pick<McpRequest, 'id' | 'method' | 'headers'>;
+
+function newRecord(request: RecordedRequest, workspaceId: string, serverId: string): RequestRecord {
   const length = Number(request.headers['content-length'] ?? 0);
   return {
     id: String(request.id),
@@ -99,7 +101,7 @@ function newRecord(request: FastifyRequest, workspaceId: string, serverId: strin
   };
 }
 
-function checkPostEnvelope(request: FastifyRequest): void {
+function checkPostEnvelope(request: McpRequest): void {
   const type = (header(request, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json')
     throw new GatewayError(
@@ -250,7 +252,7 @@ function resolveServer(
  */
 export function recordRejection(
   deps: Pick<McpEndpointDeps, 'routes' | 'records'>,
-  request: FastifyRequest,
+  request: RecordedRequest,
   error: GatewayError,
   params: { workspaceId: string; serverId: string },
 ): void {
@@ -264,10 +266,7 @@ export function recordRejection(
 }
 
 export function createMcpEndpoint(deps: McpEndpointDeps) {
-  return async function handleMcp(
-    request: FastifyRequest<{ Params: { workspaceId: string; serverId: string } }>,
-    reply: FastifyReply,
-  ): Promise<void> {
+  return async function handleMcp(request: McpRequest, reply: McpReply): Promise<void> {
     const started = performance.now();
     const { workspaceId, serverId } = request.params;
     const record = newRecord(request, workspaceId, serverId);

@@ -2,11 +2,11 @@
  * The JSON-RPC wire translator: every error leaving the MCP endpoint is
  * formatted here, from a GatewayError or from an upstream's own error.
  */
-import type { FastifyReply } from 'fastify';
 import type { GatewayError } from '../shared/errors.ts';
 import { errorCatalogue, toGatewayError } from '../shared/errors.ts';
 import type { RequestRecord } from '../telemetry/request-record.ts';
 import { errorResponse, isObject } from './json-rpc.ts';
+import type { McpReply } from './mcp-call.ts';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from './json-rpc.ts';
 
 export function gatewayErrorResponse(id: JsonRpcId | null, error: GatewayError): JsonRpcResponse {
@@ -37,7 +37,7 @@ export function recordAnswer(
 }
 
 export function sendJson(
-  reply: FastifyReply,
+  reply: McpReply,
   record: RequestRecord,
   status: number,
   message: JsonRpcMessage | JsonRpcMessage[],
@@ -51,7 +51,7 @@ export function sendJson(
 }
 
 export function sendAccepted(
-  reply: FastifyReply,
+  reply: McpReply,
   record: RequestRecord,
   headers: Record<string, string> = {},
 ): void {
@@ -65,7 +65,7 @@ export function sendAccepted(
  * what went wrong and the body is a JSON-RPC error with a null id.
  */
 export function sendError(
-  reply: FastifyReply,
+  reply: McpReply,
   record: RequestRecord,
   thrown: unknown,
   id: JsonRpcId | null = null,

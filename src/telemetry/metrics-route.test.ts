@@ -13,7 +13,7 @@ function app(token: string | undefined) {
     logger: pino({ level: 'silent' }),
     bodyLimit: 1024,
     originGuard: createOriginGuard('http://127.0.0.1:8080', []),
-    mcpHandler: async (_request, reply) => reply.code(200).send(),
+    mcpHandler: async (_request, reply) => void reply.code(200).send(),
     isReady: async () => true,
     routeModules: [metricsRoute({ metrics: createMetrics(), token })],
   });

@@ -419,8 +419,10 @@ describe('three instances behind nginx', { skip: unavailable }, () => {
         // A graceful stop flushes the survivors' record queues.
         for (const instance of cluster.instances) await instance.kill('SIGTERM');
         const victim = cluster.instances[2]!.address;
-        const servedBy = new Map(
-          (await cluster.accessLog()).map((entry) => [entry.request_id, entry.upstream]),
+        const accessLog = await cluster.accessLog();
+        const servedBy = new Map(accessLog.map((entry) => [entry.request_id, entry.upstream]));
+        const gatewayIds = new Map(
+          accessLog.map((entry) => [entry.request_id, entry.gateway_request_id]),
         );
         const store = await cluster.openStore();
         try {
@@ -439,6 +441,13 @@ describe('three instances behind nginx', { skip: unavailable }, () => {
           assert.ok(completed.length > 0, `calls completed on ${which}`);
           const missing = completed.filter((outcome) => !recorded.has(outcome.ms));
           assert.deepEqual(missing, [], 'completed calls without a record');
+          // nginx's log line names the record: its gateway id is the record's id.
+          const ids = new Set(records.map((record) => record.id));
+          assert.deepEqual(
+            completed.filter((outcome) => !ids.has(gatewayIds.get(outcome.requestId) ?? '')),
+            [],
+            'log lines whose gateway id is no record',
+          );
         } finally {
           await store.close();
         }

@@ -22,6 +22,8 @@ export interface AccessLogEntry {
   /** The instance address(es) nginx tried, e.g. "127.0.0.1:4001" or "127.0.0.1:4001, 127.0.0.1:4002". */
   upstream: string;
   upstream_status: string;
+  /** The gateway's own request id (its request record's id); empty when no instance answered. */
+  gateway_request_id: string;
 }
 
 export interface RunningNginx {

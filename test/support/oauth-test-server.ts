@@ -61,7 +61,7 @@ export async function startOAuthTestServer(options: {
     logger,
     bodyLimit: 1024 * 1024,
     originGuard: createOriginGuard(config.publicUrl, []),
-    mcpHandler: async (_request, reply) => reply.code(404).send(),
+    mcpHandler: async (_request, reply) => void reply.code(404).send(),
     isReady: async () => true,
     routeModules: [
       as.routeModule,

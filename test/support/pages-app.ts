@@ -64,7 +64,7 @@ export async function startPages(
     logger,
     bodyLimit: config.bodyLimit,
     originGuard: createOriginGuard(config.publicUrl, []),
-    mcpHandler: async (_request, reply) => reply.code(404).send(),
+    mcpHandler: async (_request, reply) => void reply.code(404).send(),
     isReady: async () => true,
     routeModules: [
       authorizationServer.routeModule,

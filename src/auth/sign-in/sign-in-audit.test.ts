@@ -62,7 +62,7 @@ async function startPages(): Promise<Pages> {
     logger,
     bodyLimit: config.bodyLimit,
     originGuard: createOriginGuard(config.publicUrl, []),
-    mcpHandler: async (_request, reply) => reply.code(404).send(),
+    mcpHandler: async (_request, reply) => void reply.code(404).send(),
     isReady: async () => true,
     routeModules: [
       createSignInRoutes({

@@ -4,10 +4,10 @@
  * server→client request on a legacy session): then it becomes an SSE
  * stream, which both eras let the server choose per request.
  */
-import type { FastifyReply } from 'fastify';
 import { toGatewayError } from '../../shared/errors.ts';
 import type { RequestRecord } from '../../telemetry/request-record.ts';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../json-rpc.ts';
+import type { McpReply } from '../mcp-call.ts';
 import { gatewayErrorResponse, recordAnswer, sendJson } from '../reply.ts';
 import { openSseStream } from '../sse-writer.ts';
 import type { SseWriter } from '../sse-writer.ts';
@@ -26,7 +26,7 @@ export interface LazyReply {
 }
 
 export function createLazyReply(
-  reply: FastifyReply,
+  reply: McpReply,
   record: RequestRecord,
   headers: Record<string, string> = {},
 ): LazyReply {

@@ -3,7 +3,6 @@
  * With no interceptor for the call the upstream is returned as it is, so the
  * hot path pays nothing for policy it does not have.
  */
-import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../../auth/resource/principal.ts';
 import type { LegacySessions } from '../../session/legacy-session.ts';
 import { META } from '../../session/protocol-version.ts';
@@ -11,6 +10,7 @@ import type { ServerDefinition } from '../../store/model.ts';
 import type { RequestRecord } from '../../telemetry/request-record.ts';
 import type { Upstream } from '../../upstream/upstream.ts';
 import { isObject } from '../json-rpc.ts';
+import type { McpRequest } from '../mcp-call.ts';
 import type { JsonObject } from '../json-rpc.ts';
 import { interceptUpstream } from './intercept-upstream.ts';
 import type { InterceptContext, Interceptor, InterceptorSource } from './interceptor.ts';
@@ -19,10 +19,10 @@ export interface InterceptedCall {
   readonly server: ServerDefinition;
   readonly principal: Principal;
   readonly record: RequestRecord;
-  readonly request: FastifyRequest;
+  readonly request: McpRequest;
 }
 
-function bodyParams(request: FastifyRequest): JsonObject | undefined {
+function bodyParams(request: McpRequest): JsonObject | undefined {
   const body = request.body;
   if (!Buffer.isBuffer(body) && typeof body !== 'string') return undefined;
   try {

@@ -139,5 +139,5 @@ export async function handleLegacyDelete(call: McpCall, deps: McpDeps): Promise<
   // pool ends it upstream when it goes idle.
   await deps.sessions.terminate(session);
   call.record.httpStatus = 200;
-  await call.reply.code(200).send();
+  call.reply.code(200).send();
 }

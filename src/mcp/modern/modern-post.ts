@@ -149,7 +149,7 @@ export async function forwardModern(
     call.record.bytesOut = Buffer.byteLength(text);
     const out = call.reply.code(reply.status);
     if (text.length > 0) out.type('application/json');
-    await out.send(text.length > 0 ? text : undefined);
+    out.send(text.length > 0 ? text : undefined);
   } finally {
     call.signal.removeEventListener('abort', onGone);
   }
