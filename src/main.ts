@@ -13,6 +13,7 @@ import { createMemberAccess } from './auth/resource/member-access.ts';
 import { protectedResourceRoutes } from './auth/resource/protected-resource.ts';
 import { createAdminApi } from './admin/admin-api.ts';
 import { createAuditLog } from './audit/audit-log.ts';
+import { grantCovers } from './auth/server/grant-resources.ts';
 import { createAuthorizationServer } from './auth/server/authorization-server.ts';
 import { createFirstRunSetup } from './auth/sign-in/first-run-setup.ts';
 import { sealLegacySecrets } from './auth/upstream-credentials/reseal-secrets.ts';
@@ -61,6 +62,7 @@ import { createConfirmation } from './policy/confirmation.ts';
 import { createSecurityInterceptors } from './policy/security-interceptors.ts';
 import { createToolCatalogue } from './policy/security-tool-catalogue.ts';
 import { createConfigNotices } from './shared-state/config-notices.ts';
+import { createGrantRevocationNotices } from './shared-state/grant-revocation-notices.ts';
 import { createSharedPorts } from './shared-state/shared-ports.ts';
 import { createSharedState } from './shared-state/shared-state.ts';
 import { createInstanceRelay } from './shared-state/relay/create-instance-relay.ts';
@@ -306,12 +308,16 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
   const tokens = createAccessTokenVerifier({
     issuer: config.publicUrl,
     keys: () => authorizationServer.verificationKeys(),
-    isGrantActive: async (grantId) => {
-      const grant = await store.oauthArtefacts.find('Grant', grantId);
-      return grant !== undefined && (grant.expiresAt === null || grant.expiresAt > new Date());
-    },
+    isGrantActive: async (grantId, audience) =>
+      grantCovers(await store.oauthArtefacts.find('Grant', grantId), audience, new Date()),
   });
-  authorizationServer.onGrantRevoked((grantId) => tokens.forgetGrant(grantId));
+  // Every instance forgets a revoked grant's cached tokens at once, not at its next re-check.
+  const grantNotices = await createGrantRevocationNotices(
+    shared.notices,
+    (grantId) => tokens.forgetGrant(grantId),
+    logger,
+  );
+  authorizationServer.onGrantRevoked((grantId) => grantNotices.announce(grantId));
   const resourceServer: ResourceServerDeps = {
     publicUrl: config.publicUrl,
     apiKeys,
@@ -335,7 +341,10 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     catalogue: createToolCatalogue(),
     storedTool: async (server, name) =>
       (await store.toolPins.find(server.workspaceId, server.id, name))?.seenDefinition,
-    confirmation: createConfirmation({ box: createSealedBox(secretKey) }),
+    confirmation: createConfirmation({
+      box: createSealedBox(secretKey),
+      usedOnce: shared.usedOnce,
+    }),
   });
   // Usage limits last: only requests that would reach the upstream are counted.
   const usageLimits = createUsageLimits({ store, counters: sharedPorts.usageCounters });
@@ -406,11 +415,12 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
         signIn,
         logger,
         onCredentialsChanged: () => configNotices.changed(),
-        onGrantRevoked: (grantId) => tokens.forgetGrant(grantId),
+        onGrantRevoked: (grantId) => grantNotices.announce(grantId),
         policies,
         vault,
         connections,
         audit,
+        usageCounters: sharedPorts.usageCounters,
         serverStatus: (key) => upstreams.stdioState(key),
         memberProcesses: {
           states: (key) => upstreams.memberStates(key),
@@ -471,6 +481,7 @@ export async function startGateway(options: StartOptions): Promise<Gateway> {
     spool?.close();
     await otlp?.exporter.close();
     await configNotices.close();
+    await grantNotices.close();
     await sharedPorts.close();
     await shared.close();
     await store.close();

@@ -10,6 +10,7 @@ import type { Upstream } from '../upstream/upstream.ts';
 import type { Principal } from '../auth/resource/principal.ts';
 import type { ServerDefinition } from '../store/model.ts';
 import type { SessionLookup } from './authenticate-api-caller.ts';
+import type { UsageCounters } from '../policy/usage-limits-counters.ts';
 
 /** What the admin API needs from the composition root. */
 export interface AdminDeps {
@@ -56,6 +57,8 @@ export interface AdminDeps {
   };
   /** Upstream OAuth connections (connect, disconnect, status); absent: no connection routes. */
   readonly connections?: Pick<Connections, 'flow' | 'context'>;
+  /** The usage counters enforcement consumes, read for the limits' current counts; absent: 503. */
+  readonly usageCounters?: Pick<UsageCounters, 'read'>;
   /** Seals upstream header values sent with server definitions (`upstream_auth`). */
   /** Seals secrets written through the API (server environments, header values). */
   readonly vault: Vault;

@@ -60,7 +60,10 @@ export interface AdminTestApp {
 }
 
 export async function startAdminTestApp(
-  options: Pick<AdminDeps, 'serverStatus' | 'memberProcesses' | 'upstreamProbe'> = {},
+  options: Pick<
+    AdminDeps,
+    'serverStatus' | 'memberProcesses' | 'upstreamProbe' | 'usageCounters'
+  > = {},
 ): Promise<AdminTestApp> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'admin-api-'));
   const store = await createStore({ kind: 'sqlite', file: path.join(dir, 'test.sqlite') });

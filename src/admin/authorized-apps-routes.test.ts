@@ -143,3 +143,129 @@ describe('authorized apps routes', () => {
     );
   });
 });
+
+describe("admins revoking members' apps in their workspace", () => {
+  let t: AdminTestApp;
+  const epoch = Math.floor(Date.now() / 1000);
+  const ACME = 'https://gateway.example.com/acme/github/mcp';
+  const ACME_LINEAR = 'https://gateway.example.com/acme/linear/mcp';
+  const OTHER = 'https://gateway.example.com/other/x/mcp';
+  const url = (grantId: string, workspace = 'acme') =>
+    `/api/v1/workspaces/${workspace}/authorized-apps/${grantId}`;
+
+  /** A grant over `resources`, with one refresh token per resource. */
+  async function grant(id: string, userId: string, resources: string[]): Promise<void> {
+    const expiresAt = new Date((epoch + 3600) * 1000);
+    await t.store.oauthArtefacts.upsert('Grant', id, {
+      payload: {
+        jti: id,
+        kind: 'Grant',
+        accountId: userId,
+        clientId: 'claude',
+        openid: { scope: 'offline_access' },
+        resources: Object.fromEntries(resources.map((resource) => [resource, 'mcp'])),
+        iat: epoch,
+        exp: epoch + 3600,
+      },
+      accountId: userId,
+      clientId: 'claude',
+      expiresAt,
+    });
+    for (const [index, resource] of resources.entries()) {
+      await t.store.oauthArtefacts.upsert('RefreshToken', `${id}-refresh-${index}`, {
+        payload: { accountId: userId, clientId: 'claude', grantId: id, resource },
+        grantId: id,
+        accountId: userId,
+        clientId: 'claude',
+        expiresAt,
+      });
+    }
+  }
+
+  async function resourcesOf(id: string): Promise<string[] | undefined> {
+    const found = await t.store.oauthArtefacts.find('Grant', id);
+    return found === undefined ? undefined : Object.keys(found.payload.resources as object).sort();
+  }
+
+  const refreshTokens = async (id: string) =>
+    (await t.store.oauthArtefacts.listByModel('RefreshToken'))
+      .filter((token) => token.grantId === id)
+      .map((token) => token.payload.resource)
+      .sort();
+
+  before(async () => {
+    t = await startAdminTestApp();
+    await grant('member-acme', t.users.member.id, [ACME, ACME_LINEAR]);
+    await grant('member-both', t.users.member.id, [ACME, OTHER]);
+    await grant('viewer-other', t.users.viewer.id, [OTHER]);
+    await grant('outsider-acme', t.users.outsider.id, [ACME]);
+  });
+  after(() => t.close());
+
+  it('refuses members with 403 and changes nothing', async () => {
+    const response = await call(t, 'DELETE', url('member-acme'), t.bearer('member'));
+    assert.equal(response.status, 403);
+    assert.deepEqual(await resourcesOf('member-acme'), [ACME, ACME_LINEAR].sort());
+    assert.deepEqual(t.revokedGrants, []);
+  });
+
+  it("answers 404 for an unknown grant, a non-member's, and one not reaching the workspace", async () => {
+    for (const id of ['nope', 'outsider-acme', 'viewer-other']) {
+      const response = await call(t, 'DELETE', url(id), t.bearer('admin'));
+      assert.equal(response.status, 404, id);
+      assert.equal(response.json().error, 'not_found');
+    }
+    assert.deepEqual(await resourcesOf('outsider-acme'), [ACME]);
+    assert.deepEqual(await resourcesOf('viewer-other'), [OTHER]);
+    assert.deepEqual(await refreshTokens('outsider-acme'), [ACME]);
+    assert.deepEqual(t.revokedGrants, []);
+  });
+
+  it('answers 404 to an owner of another workspace, whose grants it is not', async () => {
+    const response = await call(t, 'DELETE', url('member-acme'), t.bearer('outsider'));
+    assert.equal(response.status, 404);
+    const elsewhere = await call(t, 'DELETE', url('member-both', 'other'), t.bearer('outsider'));
+    assert.equal(elsewhere.status, 404, 'the member does not belong to that workspace');
+    assert.deepEqual(await resourcesOf('member-both'), [ACME, OTHER].sort());
+    assert.deepEqual(t.revokedGrants, []);
+  });
+
+  it('revokes a grant reaching only this workspace whole, audited with its owner', async () => {
+    const response = await call(t, 'DELETE', url('member-acme'), t.bearer('admin'));
+    assert.equal(response.status, 204);
+    assert.equal(await resourcesOf('member-acme'), undefined);
+    assert.deepEqual(await refreshTokens('member-acme'), []);
+    assert.deepEqual(t.revokedGrants, ['member-acme']);
+    const [entry] = await t.store.auditLog.list({ targetId: 'member-acme' });
+    assert.equal(entry?.action, 'authorized_app.revoke');
+    assert.equal(entry?.actorId, t.users.admin.id);
+    assert.equal(entry?.workspaceId, 'acme');
+    assert.equal((entry?.before as { accountId: string }).accountId, t.users.member.id);
+    assert.equal(entry?.after, null);
+  });
+
+  it("withdraws only this workspace's resources from a grant that reaches another", async () => {
+    const response = await call(t, 'DELETE', url('member-both'), t.bearer('owner'));
+    assert.equal(response.status, 204);
+    assert.deepEqual(await resourcesOf('member-both'), [OTHER]);
+    assert.deepEqual(await refreshTokens('member-both'), [OTHER]);
+    assert.deepEqual(t.revokedGrants, ['member-acme', 'member-both']);
+    const [entry] = await t.store.auditLog.list({ targetId: 'member-both' });
+    assert.equal(entry?.action, 'authorized_app.revoke');
+    assert.equal(entry?.actorId, t.users.owner.id);
+    assert.equal(entry?.workspaceId, 'acme');
+    const after = entry?.after as { accountId: string; payload: { resources: object } };
+    assert.equal(after.accountId, t.users.member.id);
+    assert.deepEqual(Object.keys(after.payload.resources), [OTHER]);
+
+    const again = await call(t, 'DELETE', url('member-both'), t.bearer('admin'));
+    assert.equal(again.status, 404, 'it no longer reaches this workspace');
+    const listed = await call(
+      t,
+      'GET',
+      '/api/v1/workspaces/acme/authorized-apps',
+      t.bearer('admin'),
+    );
+    assert.deepEqual(listed.json(), [], 'no member app reaches the workspace any more');
+  });
+});

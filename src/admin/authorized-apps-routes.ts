@@ -2,9 +2,14 @@
  * Authorized apps: the caller's OAuth grants (one per client they consented
  * to), read from the authorization server's stored Grant artefacts. Revoking
  * one destroys every token issued under it.
+ *
+ * Workspace admins see and revoke members' apps too, but only as far as this
+ * workspace reaches: a grant also covering another workspace's servers loses
+ * this workspace's resources and keeps the others (grant-resources.ts).
  */
 import { z } from 'zod';
 import { GatewayError } from '../shared/errors.ts';
+import { grantResources, withdrawGrantResources } from '../auth/server/grant-resources.ts';
 import type { OAuthArtefact } from '../store/model.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { defineRoute } from './api-route.ts';
@@ -55,6 +60,8 @@ function showGrant(grant: OAuthArtefact, clientName: string | undefined) {
 }
 
 const memberAppView = authorizedAppView.extend({ userId: z.string() });
+
+const grantParams = z.strictObject({ grantId: z.string().min(1).max(200) });
 
 export function createAuthorizedAppsRoutes(deps: AdminDeps): ApiRoute[] {
   const { store, config } = deps;
@@ -110,10 +117,59 @@ export function createAuthorizedAppsRoutes(deps: AdminDeps): ApiRoute[] {
     }),
     defineRoute({
       method: 'DELETE',
+      path: '/workspaces/:workspaceId/authorized-apps/:grantId',
+      tag: 'members',
+      summary:
+        "Revoke a member's app's access to this workspace's servers (admins and owners); its access to other workspaces stays",
+      params: workspaceParams.extend(grantParams.shape),
+      status: 204,
+      async handle({ caller, params }) {
+        const access = await accessWorkspace(store, caller, params.workspaceId);
+        requireThat(access.actor, 'authorized_app.revoke');
+        const workspaceId = access.workspace.id;
+        const base = `${config.publicUrl}/${workspaceId}/`;
+        const inWorkspace = (resource: string) => resource.startsWith(base);
+        const at = now();
+        const grant = await store.oauthArtefacts.find('Grant', params.grantId);
+        // Grants of non-members and grants not reaching this workspace look unknown, as in the list.
+        if (
+          grant === undefined ||
+          grant.accountId === null ||
+          (grant.expiresAt !== null && grant.expiresAt <= at) ||
+          !grantResources(grant).some(inWorkspace) ||
+          (await store.members.find(workspaceId, grant.accountId)) === undefined
+        )
+          throw new GatewayError('not_found', 'No such authorized app in this workspace.');
+        await store.transaction(async (tx) => {
+          // The audit head first, as every audited write takes it (src/audit/README.md).
+          await tx.auditLog.lock();
+          // Read again inside: consent may have added a resource since.
+          const current = await tx.oauthArtefacts.find('Grant', grant.id);
+          if (current === undefined)
+            throw new GatewayError('not_found', 'No such authorized app in this workspace.');
+          const withdrawal = await withdrawGrantResources(tx, current, inWorkspace, at);
+          // A grant destroyed whole is recorded by the watched store; a narrowed one here.
+          if (withdrawal.kind === 'narrowed')
+            await deps.audit.record(
+              {
+                action: 'authorized_app.revoke',
+                target: { type: 'grant', id: grant.id, workspaceId },
+                before: current,
+                after: withdrawal.grant,
+              },
+              tx,
+            );
+        });
+        // Cached tokens of the grant are checked against it again: this workspace's fail.
+        deps.onGrantRevoked?.(grant.id);
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
       path: '/me/authorized-apps/:grantId',
       tag: 'account',
       summary: "Revoke an app's access: its grant and every token issued under it",
-      params: z.strictObject({ grantId: z.string().min(1).max(200) }),
+      params: grantParams,
       status: 204,
       async handle({ caller, params }) {
         const grant = await store.oauthArtefacts.find('Grant', params.grantId);

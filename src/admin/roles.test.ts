@@ -32,6 +32,7 @@ const table: Row[] = [
   ['workspace.update', {}, managers],
   ['workspace.delete', {}, owners],
   ['authorized_app.list', {}, managers],
+  ['authorized_app.revoke', {}, managers],
   ['member.manage', role('viewer'), managers],
   ['member.manage', role('member'), managers],
   ['member.manage', role('admin'), managers],

@@ -37,6 +37,8 @@ export type Action =
   | 'api_key.manage'
   /** Members' OAuth grants reaching the workspace's servers. */
   | 'authorized_app.list'
+  /** Withdraw a member's app's access to the workspace's servers. */
+  | 'authorized_app.revoke'
   /**
    * Request records and analytics. Target: whether the records are the
    * actor's own (every role reads its own; admins and owners read everyone's,
@@ -86,6 +88,7 @@ export function can(actor: Actor, action: Action, target: Target = {}): boolean 
     case 'workspace.update':
     case 'server.manage':
     case 'authorized_app.list':
+    case 'authorized_app.revoke':
       return atLeast(actor, 'admin');
     case 'workspace.delete':
       return atLeast(actor, 'owner');

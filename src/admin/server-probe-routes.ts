@@ -26,10 +26,10 @@ import { defineRoute } from './api-route.ts';
 import type { ApiRoute } from './api-route.ts';
 import { can } from './roles.ts';
 import { capabilitiesView, itemViews, showCapabilities } from './server-capabilities-view.ts';
+import { sealServerSecrets } from './server-secrets.ts';
 import {
   findReachableServer,
   requireMayWrite,
-  sealedAuth,
   serverBody,
   serverParams,
   toInput,
@@ -166,15 +166,15 @@ export function createServerProbeRoutes(deps: AdminDeps): ApiRoute[] {
             latency_ms: 0,
           };
         const workspaceId = access.workspace.id;
-        // Sealed like a saved definition, so the transports open it exactly as they would.
-        const upstreamAuth = sealedAuth(body, deps.vault, undefined);
-        const input = toInput(
-          workspaceId,
+        // Sealed like a saved definition, so the transports open it exactly as they would; an
+        // edited definition keeps the stored secrets of its server as a save would.
+        const secrets = sealServerSecrets(
           body,
-          config.upstreamTimeoutMs,
-          upstreamAuth,
           deps.vault,
+          await store.servers.find(workspaceId, body.id),
         );
+        const { upstreamAuth } = secrets;
+        const input = toInput(workspaceId, body, config.upstreamTimeoutMs, secrets);
         const at = new Date();
         const server: ServerDefinition = {
           ...input,

@@ -380,3 +380,317 @@ describe('servers routes: upstream_auth', () => {
     });
   });
 });
+
+describe('servers routes: keeping stored secrets on PUT', () => {
+  let t: AdminTestApp;
+  let root: Record<string, string>;
+  const KEEP = { stored: true } as const;
+  const headersOf = async (id: string) => {
+    const auth = (await t.store.servers.find('acme', id))?.upstreamAuth;
+    return auth?.mode === 'headers' ? auth.headers : {};
+  };
+  const oauth = (extra: object = {}) => ({
+    mode: 'oauth',
+    oauth: { grant: 'shared', client_id: 'client-1', client_secret: 'client-secret-1', ...extra },
+  });
+
+  before(async () => {
+    t = await startAdminTestApp();
+    const { cookie, csrfToken } = await t.session('root');
+    root = { cookie, 'x-csrf-token': csrfToken };
+    const created = [
+      await call(
+        t,
+        'POST',
+        SERVERS,
+        t.bearer('owner'),
+        http('keyed', {
+          upstream_auth: {
+            mode: 'headers',
+            headers: {
+              Authorization: { value: 'Bearer kept-one' },
+              'X-Team': { value: 'team-blue' },
+            },
+          },
+        }),
+      ),
+      await call(t, 'POST', SERVERS, t.bearer('owner'), http('client', { upstream_auth: oauth() })),
+      await call(
+        t,
+        'POST',
+        SERVERS,
+        root,
+        stdio('local', { env: { API_TOKEN: 'env-secret-1', MODE: 'fast' } }),
+      ),
+    ];
+    assert.deepEqual(
+      created.map((response) => response.status),
+      [201, 201, 201],
+    );
+  });
+  after(() => t.close());
+
+  it('refuses a keep-marker with nothing to keep, or bound to another host or client, naming the field and changing nothing', async () => {
+    const snapshot = async () =>
+      JSON.stringify(
+        await Promise.all(
+          ['keyed', 'client', 'local'].map((id) => t.store.servers.find('acme', id)),
+        ),
+      );
+    const before = await snapshot();
+    const changes = t.credentialsChanged();
+    const headers = (entries: object) => ({ upstream_auth: { mode: 'headers', headers: entries } });
+    for (const [method, id, body, field, message] of [
+      [
+        'POST',
+        '',
+        http('fresh', headers({ Authorization: KEEP })),
+        'body.upstream_auth.headers.Authorization',
+        /a new server has no stored value/,
+      ],
+      [
+        'PUT',
+        'keyed',
+        http('keyed', headers({ Authorization: KEEP, 'X-Other': KEEP })),
+        'body.upstream_auth.headers.X-Other',
+        /server "keyed" has no stored value for header X-Other/,
+      ],
+      [
+        'PUT',
+        'keyed',
+        {
+          ...http('keyed', headers({ Authorization: KEEP })),
+          url: 'https://elsewhere.example.net/mcp',
+        },
+        'body.upstream_auth.headers.Authorization',
+        /given for https:\/\/keyed\.example\.com; it does not follow the server to https:\/\/elsewhere\.example\.net/,
+      ],
+      [
+        'PUT',
+        'keyed',
+        { ...http('keyed', headers({ Authorization: KEEP })), url: 'http://keyed.example.com/mcp' },
+        'body.upstream_auth.headers.Authorization',
+        /does not follow the server/,
+      ],
+      [
+        'PUT',
+        'keyed',
+        http('keyed', { upstream_auth: oauth({ client_secret: KEEP }) }),
+        'body.upstream_auth.oauth.client_secret',
+        /server "keyed" has no stored client secret/,
+      ],
+      [
+        'PUT',
+        'client',
+        http('client', { upstream_auth: oauth({ client_id: 'client-2', client_secret: KEEP }) }),
+        'body.upstream_auth.oauth.client_secret',
+        /belongs to client "client-1"; send the secret of client "client-2"/,
+      ],
+      [
+        'PUT',
+        'client',
+        {
+          ...http('client', { upstream_auth: oauth({ client_secret: KEEP }) }),
+          url: 'https://other.example.com/mcp',
+        },
+        'body.upstream_auth.oauth.client_secret',
+        /does not follow the server/,
+      ],
+      [
+        'PUT',
+        'local',
+        stdio('local', { env: { API_TOKEN: KEEP, GONE: KEEP } }),
+        'body.env.GONE',
+        /server "local" has no stored value for variable GONE/,
+      ],
+      [
+        'PUT',
+        'keyed',
+        http('keyed', headers({ Authorization: { stored: false } })),
+        'body.upstream_auth.headers.Authorization',
+        /or \{ "stored": true \}/,
+      ],
+      [
+        'PUT',
+        'keyed',
+        http('keyed', headers({ Authorization: { stored: true, value: 'x' } })),
+        'body.upstream_auth.headers.Authorization',
+        /or \{ "stored": true \}/,
+      ],
+      ['PUT', 'keyed', { ...http('keyed'), url: KEEP }, 'body.url', /expected string/],
+      ['PUT', 'keyed', { ...http('keyed'), name: KEEP }, 'body.name', /expected string/],
+    ] as const) {
+      const response = await call(
+        t,
+        method,
+        method === 'POST' ? SERVERS : `${SERVERS}/${id}`,
+        root,
+        body,
+      );
+      assert.equal(response.status, 400, `${field} ${JSON.stringify(body)}`);
+      assert.equal(response.json().error, 'bad_request');
+      // The message lists `path: problem` per refused field.
+      const text = response.json<{ message: string }>().message;
+      assert.match(text, new RegExp(`${field.replaceAll('.', '\\.')}: `));
+      assert.match(text, message);
+    }
+    assert.equal(await snapshot(), before);
+    assert.equal(await t.store.servers.find('acme', 'fresh'), undefined);
+    assert.equal(t.credentialsChanged(), changes);
+  });
+
+  it('keeps stored header values as sealed, replaces a given one and removes a left-out one', async () => {
+    const first = await headersOf('keyed');
+    const kept = await call(
+      t,
+      'PUT',
+      `${SERVERS}/keyed`,
+      t.bearer('admin'),
+      http('keyed', {
+        timeout_ms: 4321,
+        upstream_auth: { mode: 'headers', headers: { Authorization: KEEP, 'X-Team': KEEP } },
+      }),
+    );
+    assert.equal(kept.status, 200);
+    assert.equal(kept.json().timeout_ms, 4321);
+    assert.deepEqual(kept.json().upstream_auth.header_names, ['Authorization', 'X-Team']);
+    assert.deepEqual(await headersOf('keyed'), first, 'the same sealed values, untouched');
+
+    // Same origin, another path; a header spelled in another case is the same header.
+    const replaced = await call(t, 'PUT', `${SERVERS}/keyed`, t.bearer('admin'), {
+      ...http('keyed'),
+      url: 'https://keyed.example.com/v2/mcp',
+      upstream_auth: {
+        mode: 'headers',
+        headers: { authorization: KEEP, 'X-Team': { value: 'team-red' } },
+      },
+    });
+    assert.equal(replaced.status, 200);
+    const second = await headersOf('keyed');
+    assert.deepEqual(Object.keys(second), ['authorization', 'X-Team']);
+    assert.equal(second.authorization, first.Authorization);
+    assert.equal(t.vault.open('server-header', second['X-Team'] ?? ''), 'team-red');
+
+    const removed = await call(
+      t,
+      'PUT',
+      `${SERVERS}/keyed`,
+      t.bearer('admin'),
+      http('keyed', { upstream_auth: { mode: 'headers', headers: { authorization: KEEP } } }),
+    );
+    assert.equal(removed.status, 200);
+    assert.deepEqual(await headersOf('keyed'), { authorization: first.Authorization });
+    assert.equal(
+      t.vault.open('server-header', first.Authorization ?? ''),
+      'Bearer kept-one',
+      'the kept value is still the one first given',
+    );
+  });
+
+  it('keeps the OAuth client secret for the same client id, and replaces it when given', async () => {
+    const secretOf = async () => {
+      const auth = (await t.store.servers.find('acme', 'client'))?.upstreamAuth;
+      return auth?.mode === 'oauth' ? auth.oauth.clientSecret : undefined;
+    };
+    const first = await secretOf();
+    const kept = await call(
+      t,
+      'PUT',
+      `${SERVERS}/client`,
+      t.bearer('owner'),
+      http('client', { upstream_auth: oauth({ client_secret: KEEP, scopes: ['read'] }) }),
+    );
+    assert.equal(kept.status, 200);
+    assert.equal(kept.json().upstream_auth.oauth.has_client_secret, true);
+    assert.deepEqual(kept.json().upstream_auth.oauth.scopes, ['read']);
+    assert.equal(await secretOf(), first);
+    const replaced = await call(
+      t,
+      'PUT',
+      `${SERVERS}/client`,
+      t.bearer('owner'),
+      http('client', { upstream_auth: oauth({ client_secret: 'client-secret-2' }) }),
+    );
+    assert.equal(replaced.status, 200);
+    assert.equal(
+      t.vault.open('upstream-client-secret', (await secretOf()) ?? ''),
+      'client-secret-2',
+    );
+    const dropped = await call(
+      t,
+      'PUT',
+      `${SERVERS}/client`,
+      t.bearer('owner'),
+      http('client', { upstream_auth: { mode: 'oauth', oauth: { grant: 'shared' } } }),
+    );
+    assert.equal(dropped.json().upstream_auth.oauth.has_client_secret, false);
+    assert.equal(await secretOf(), null);
+  });
+
+  it('keeps stored environment values of a stdio server, replacing or removing them by entry', async () => {
+    const first = (await t.store.servers.find('acme', 'local'))?.env ?? {};
+    const kept = await call(
+      t,
+      'PUT',
+      `${SERVERS}/local`,
+      root,
+      stdio('local', { args: ['node', 'v2.js'], env: { API_TOKEN: KEEP, MODE: 'fast' } }),
+    );
+    assert.equal(kept.status, 200);
+    const second = (await t.store.servers.find('acme', 'local'))?.env ?? {};
+    assert.deepEqual(second, first, 'kept and unchanged values keep their sealed form');
+    const changed = await call(
+      t,
+      'PUT',
+      `${SERVERS}/local`,
+      root,
+      stdio('local', { env: { API_TOKEN: KEEP, MODE: 'slow' } }),
+    );
+    assert.equal(changed.status, 200);
+    const third = (await t.store.servers.find('acme', 'local'))?.env ?? {};
+    assert.equal(third.API_TOKEN, first.API_TOKEN);
+    assert.equal(t.vault.open('server-env', third.MODE ?? ''), 'slow');
+    await call(t, 'PUT', `${SERVERS}/local`, root, stdio('local', { env: { API_TOKEN: KEEP } }));
+    const fourth = (await t.store.servers.find('acme', 'local'))?.env ?? {};
+    assert.deepEqual(Object.keys(fourth), ['API_TOKEN']);
+    assert.equal(t.vault.open('server-env', fourth.API_TOKEN ?? ''), 'env-secret-1');
+  });
+
+  it('records an edit that kept its secrets in the audit log without any secret value', async () => {
+    const edited = await call(
+      t,
+      'PUT',
+      `${SERVERS}/keyed`,
+      t.bearer('owner'),
+      http('keyed', {
+        timeout_ms: 2500,
+        upstream_auth: {
+          mode: 'headers',
+          headers: { authorization: KEEP, 'X-Added': { value: 'added-secret' } },
+        },
+      }),
+    );
+    assert.equal(edited.status, 200);
+    const [entry] = await t.store.auditLog.list({
+      workspaceId: 'acme',
+      targetType: 'server',
+      targetId: 'keyed',
+      limit: 1,
+    });
+    assert.equal(entry?.action, 'server.update');
+    const recorded = JSON.stringify([entry?.before, entry?.after]);
+    for (const secret of [
+      'kept-one',
+      'added-secret',
+      'team-red',
+      ...Object.values(await headersOf('keyed')),
+    ])
+      assert.ok(!recorded.includes(secret), `the audit entry holds ${secret}`);
+    const after = entry?.after as { timeoutMs: number; upstreamAuth: { headers: object } };
+    assert.equal(after.timeoutMs, 2500);
+    assert.deepEqual(after.upstreamAuth.headers, {
+      authorization: '[secret]',
+      'X-Added': '[secret]',
+    });
+  });
+});

@@ -10,23 +10,18 @@
  * servers and with them any change made here.
  */
 import { z } from 'zod';
-import {
-  literalUpstreamAuth,
-  sealUpstreamAuth,
-} from '../auth/upstream-credentials/upstream-auth-secrets.ts';
-import { apiUpstreamAuthSchema } from '../auth/upstream-credentials/upstream-auth-schema.ts';
 import { memberEnvOf } from '../auth/upstream-credentials/member-secrets.ts';
-import { sealServerEnv } from '../auth/upstream-credentials/server-env.ts';
-import type { Vault } from '../auth/upstream-credentials/vault.ts';
 import { serverSchemaWith } from '../config/declarative-schema.ts';
 import { GatewayError } from '../shared/errors.ts';
-import type { ServerDefinition, UpstreamAuth } from '../store/model.ts';
+import type { ServerDefinition } from '../store/model.ts';
 import type { ServerInput, Store } from '../store/store.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import type { ApiCaller } from './authenticate-api-caller.ts';
 import { defineRoute, invalidInput } from './api-route.ts';
 import type { ApiRoute } from './api-route.ts';
 import { serverDetailView, showServerDetail } from './api-views.ts';
+import { apiEnvEntry, apiServerAuthSchema, sealServerSecrets } from './server-secrets.ts';
+import type { SealedSecrets } from './server-secrets.ts';
 import { accessWorkspace, mayReach, requireThat } from './workspace-access.ts';
 import type { WorkspaceAccess } from './workspace-access.ts';
 import { workspaceParams } from './workspaces-routes.ts';
@@ -42,8 +37,10 @@ export const serverParams = z.strictObject({
  * the gateway's environment: only literal, non-secret values are accepted here.
  * Upstream header values, by contrast, are secrets the caller sends
  * (`{ value }`): they are sealed before they are stored and never shown again.
+ * Replacing a stored server, `{ stored: true }` keeps a stored secret
+ * (server-secrets.ts).
  */
-export const serverBody = serverSchemaWith(apiUpstreamAuthSchema)
+export const serverBody = serverSchemaWith(apiServerAuthSchema, apiEnvEntry)
   .superRefine((server, ctx) => {
     for (const [name, entry] of Object.entries(server.env))
       if (typeof entry !== 'string' && 'value_env' in entry)
@@ -75,28 +72,13 @@ export async function findReachableServer(
   return server;
 }
 
-export function sealedAuth(
-  server: ServerBody,
-  vault: Vault,
-  previous: UpstreamAuth | undefined,
-): UpstreamAuth | undefined {
-  const declared = server.upstream_auth;
-  if (declared === undefined) return undefined;
-  return sealUpstreamAuth(literalUpstreamAuth(declared), vault, previous);
-}
-
+/** `secrets`: the body's secrets as sealServerSecrets stores them. */
 export function toInput(
   workspaceId: string,
   server: ServerBody,
   defaultTimeoutMs: number,
-  upstreamAuth: UpstreamAuth | undefined,
-  vault: Vault,
+  { upstreamAuth, env }: SealedSecrets,
 ): ServerInput {
-  const literal: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(server.env))
-    if (typeof entry === 'string') literal[name] = entry;
-  // Sealed at once: the store never holds an environment value in plaintext.
-  const env = sealServerEnv(vault, literal);
   return {
     workspaceId,
     id: server.id,
@@ -194,11 +176,9 @@ export function createServersRoutes(deps: AdminDeps): ApiRoute[] {
         const server = await store.transaction(async (tx) => {
           if ((await tx.servers.find(workspaceId, body.id)) !== undefined)
             throw new GatewayError('conflict', `Server "${body.id}" already exists.`);
+          const secrets = sealServerSecrets(body, deps.vault, undefined);
           await forgetEarlierAccess(tx, workspaceId, body.id, now());
-          const upstreamAuth = sealedAuth(body, deps.vault, undefined);
-          return tx.servers.upsert(
-            toInput(workspaceId, body, config.upstreamTimeoutMs, upstreamAuth, deps.vault),
-          );
+          return tx.servers.upsert(toInput(workspaceId, body, config.upstreamTimeoutMs, secrets));
         });
         await deps.onCredentialsChanged();
         return showServerDetail(server, config.publicUrl);
@@ -209,7 +189,7 @@ export function createServersRoutes(deps: AdminDeps): ApiRoute[] {
       path: '/workspaces/:workspaceId/servers/:serverId',
       tag: 'servers',
       summary:
-        "Replace a server's definition (admins and owners; stdio definitions instance administrators only)." +
+        'Replace a server\'s definition (admins and owners; stdio definitions instance administrators only). Secrets are never shown: `{ "stored": true }` in place of a header value, the client secret or an env value keeps the one stored for this server (not when the URL origin or the client id changed); `{ "value": … }` replaces it; an entry left out is removed.' +
         CONFIG_NOTE,
       params: serverParams,
       body: serverBody,
@@ -225,10 +205,8 @@ export function createServersRoutes(deps: AdminDeps): ApiRoute[] {
         const server = await store.transaction(async (tx) => {
           const current = await tx.servers.find(workspaceId, body.id);
           if (current === undefined) throw new GatewayError('server_not_found');
-          const upstreamAuth = sealedAuth(body, deps.vault, current.upstreamAuth);
-          return tx.servers.upsert(
-            toInput(workspaceId, body, config.upstreamTimeoutMs, upstreamAuth, deps.vault),
-          );
+          const secrets = sealServerSecrets(body, deps.vault, current);
+          return tx.servers.upsert(toInput(workspaceId, body, config.upstreamTimeoutMs, secrets));
         });
         await deps.onCredentialsChanged();
         return showServerDetail(server, config.publicUrl);

@@ -16,7 +16,7 @@ const slug = z
     'must be 1–63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
   );
 
-const envName = z
+export const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
@@ -63,7 +63,7 @@ const LOADER_VARIABLE =
  * A stdio env entry: a literal non-secret value, a reference to the gateway's
  * environment, or each member's own secret (the server then runs one process per member).
  */
-const envEntry = z.union([
+export const envEntry = z.union([
   z.string(),
   z.strictObject({ value_env: envName }),
   z.strictObject({
@@ -81,11 +81,14 @@ const envEntry = z.union([
 
 /**
  * A server entry, around how its `upstream_auth` header values are given:
- * by reference in the config file, as literal secrets through the admin API.
+ * by reference in the config file, as literal secrets through the admin API;
+ * `env` entries as the config file gives them unless `envValue` says (the
+ * admin API also keeps stored values).
  */
-export function serverSchemaWith<A extends { mode: string; forward_identity: boolean }>(
-  upstreamAuth: z.ZodType<A>,
-) {
+export function serverSchemaWith<
+  A extends { mode: string; forward_identity: boolean },
+  E extends string | object = z.output<typeof envEntry>,
+>(upstreamAuth: z.ZodType<A>, envValue: z.ZodType<E> = envEntry as unknown as z.ZodType<E>) {
   return z
     .strictObject({
       id: slug,
@@ -94,7 +97,7 @@ export function serverSchemaWith<A extends { mode: string; forward_identity: boo
       url: z.url({ protocol: /^https?$/ }).optional(),
       command: z.string().min(1).optional(),
       args: z.array(z.string()).default([]),
-      env: z.record(envName, envEntry).default({}),
+      env: z.record(envName, envValue).default({}),
       cwd: z
         .string()
         .refine(isAbsolute, 'must be an absolute path')

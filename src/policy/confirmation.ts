@@ -22,14 +22,20 @@
  * that round's `requestState` and `inputResponses` travel sealed inside the
  * gateway's state and are put back when the member accepts, so no made-up
  * `requestState` skips the question.
+ *
+ * An accepted state is single-use: its random id is spent in the shared
+ * used-once set (every instance, until the state's deadline), so sending the
+ * same state again runs nothing and is refused as a state that does not
+ * match. A declined one is not spent: nothing ran.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { InterceptContext, RequestVerdict } from '../mcp/intercept/interceptor.ts';
 import { isObject, resultResponse } from '../mcp/json-rpc.ts';
 import type { JsonObject, JsonRpcRequest } from '../mcp/json-rpc.ts';
 import { gatewayErrorResponse } from '../mcp/reply.ts';
 import { META } from '../session/protocol-version.ts';
 import type { SealedBox } from '../session/sealed-box.ts';
+import { createMemoryUsedOnce, type UsedOnce } from '../shared-state/used-once.ts';
 import { GatewayError } from '../shared/errors.ts';
 
 const PURPOSE = 'policy.confirmation';
@@ -40,6 +46,8 @@ const STATE_TTL_MS = 10 * 60_000;
 const ASK_TIMEOUT_MS = 5 * 60_000;
 
 interface ConfirmationState {
+  /** A random id, spent by the accepted retry. */
+  n: string;
   /** principal id, server key, tool, arguments digest, deadline (epoch ms). */
   p: string;
   s: string;
@@ -53,6 +61,8 @@ interface ConfirmationState {
 
 export interface ConfirmationDeps {
   readonly box: SealedBox;
+  /** Shared by every instance (Redis when configured); this instance's own otherwise. */
+  readonly usedOnce?: UsedOnce;
   readonly now?: () => number;
 }
 
@@ -105,6 +115,12 @@ function refuse(message: JsonRpcRequest, error: GatewayError): RequestVerdict {
   return { kind: 'answer', message: gatewayErrorResponse(message.id, error) };
 }
 
+const mismatch = () =>
+  new GatewayError(
+    'invalid_params',
+    'The confirmation does not match this call (another caller, tool or arguments, or it expired or was used already): call the tool again.',
+  );
+
 const declined = (tool: string) =>
   new GatewayError(
     'confirmation_declined',
@@ -121,6 +137,7 @@ function upstreamCall(message: JsonRpcRequest, state: ConfirmationState): JsonRp
 
 export function createConfirmation(deps: ConfirmationDeps): Confirmation {
   const now = deps.now ?? Date.now;
+  const usedOnce = deps.usedOnce ?? createMemoryUsedOnce(now);
   const serverKey = (context: InterceptContext) =>
     `${context.server.workspaceId}/${context.server.id}`;
 
@@ -141,37 +158,40 @@ export function createConfirmation(deps: ConfirmationDeps): Confirmation {
     return accepted(answer.result) ? { kind: 'forward', message } : refuse(message, declined(tool));
   }
 
-  function askModern(
+  async function askModern(
     message: JsonRpcRequest,
     tool: string,
     context: InterceptContext,
-  ): RequestVerdict {
+  ): Promise<RequestVerdict> {
     const params = message.params ?? {};
     const args = params.arguments;
     if (typeof params.requestState === 'string') {
       const state = deps.box.open<ConfirmationState>(PURPOSE, params.requestState);
       if (state !== undefined) {
         if (
+          typeof state.n !== 'string' ||
           state.p !== context.principal.id ||
           state.s !== serverKey(context) ||
           state.t !== tool ||
           state.d !== digest(args) ||
           state.e < now()
         )
-          return refuse(
-            message,
-            new GatewayError(
-              'invalid_params',
-              'The confirmation does not match this call (another caller, tool or arguments, or it expired): call the tool again.',
-            ),
-          );
+          return refuse(message, mismatch());
         const responses = isObject(params.inputResponses) ? params.inputResponses : {};
-        return accepted(responses[CONFIRM_KEY])
-          ? { kind: 'forward', message: upstreamCall(message, state) }
-          : refuse(message, declined(tool));
+        if (!accepted(responses[CONFIRM_KEY])) return refuse(message, declined(tool));
+        try {
+          if (!(await usedOnce.use(`confirm:${state.n}`, state.e)))
+            return refuse(message, mismatch());
+        } catch (error) {
+          // Fails closed: unknown whether the state was spent, so it does not run.
+          if (error instanceof GatewayError) return refuse(message, error);
+          throw error;
+        }
+        return { kind: 'forward', message: upstreamCall(message, state) };
       }
     }
     const state: ConfirmationState = {
+      n: randomBytes(16).toString('base64url'),
       p: context.principal.id,
       s: serverKey(context),
       t: tool,

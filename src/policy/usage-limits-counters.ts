@@ -17,14 +17,42 @@ export interface ConsumeResult {
   readonly retryAfterMs: number;
 }
 
+/** A scope's counters in the window that holds the time of the read. */
+export interface UsageReading {
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  /** Every counter of the scope used in this window (count ≥ 1), in no particular order. */
+  readonly counters: readonly { readonly key: string; readonly count: number }[];
+}
+
 export interface UsageCounters {
-  consume(key: string, windowMs: number, limit: number): ConsumeResult | Promise<ConsumeResult>;
+  /**
+   * Takes one unit from `key`'s counter unless it is at `limit`. `scope`
+   * (default: the key itself) groups counters that `read` returns together,
+   * such as every member's counter of one rule.
+   */
+  consume(
+    key: string,
+    windowMs: number,
+    limit: number,
+    scope?: string,
+  ): ConsumeResult | Promise<ConsumeResult>;
+  /** The counters consumed under `scope` in the current window; takes nothing. */
+  read(scope: string, windowMs: number): Promise<UsageReading>;
 }
 
 interface Window {
+  readonly key: string;
+  readonly scope: string;
+  readonly windowMs: number;
   start: number;
   count: number;
   end: number;
+}
+
+export function checkWindow(windowMs: number): void {
+  if (!Number.isInteger(windowMs) || windowMs <= 0)
+    throw new RangeError('windowMs must be a positive integer');
 }
 
 /** Windows kept before expired ones are swept; a bound on memory, not on correctness. */
@@ -32,7 +60,7 @@ const SWEEP_AT = 10_000;
 
 /** The memory adapter answers at once: one instance, one event loop, so each consume is atomic. */
 export interface MemoryUsageCounters extends UsageCounters {
-  consume(key: string, windowMs: number, limit: number): ConsumeResult;
+  consume(key: string, windowMs: number, limit: number, scope?: string): ConsumeResult;
 }
 
 export function createMemoryUsageCounters(now: () => number = Date.now): MemoryUsageCounters {
@@ -41,9 +69,8 @@ export function createMemoryUsageCounters(now: () => number = Date.now): MemoryU
     for (const [key, window] of windows) if (window.end <= at) windows.delete(key);
   };
   return {
-    consume(key, windowMs, limit) {
-      if (!Number.isInteger(windowMs) || windowMs <= 0)
-        throw new RangeError('windowMs must be a positive integer');
+    consume(key, windowMs, limit, scope = key) {
+      checkWindow(windowMs);
       if (!Number.isInteger(limit) || limit < 0)
         throw new RangeError('limit must be a non-negative integer');
       const at = now();
@@ -53,12 +80,28 @@ export function createMemoryUsageCounters(now: () => number = Date.now): MemoryU
       let window = windows.get(slot);
       if (window === undefined || window.start !== start) {
         if (windows.size >= SWEEP_AT) sweep(at);
-        window = { start, count: 0, end };
+        window = { key, scope, windowMs, start, count: 0, end };
         windows.set(slot, window);
       }
       if (window.count >= limit) return { allowed: false, remaining: 0, retryAfterMs: end - at };
       window.count += 1;
       return { allowed: true, remaining: limit - window.count, retryAfterMs: 0 };
+    },
+    // A scan, not an index: reads are admin page loads, and the map is bounded by the sweep.
+    async read(scope, windowMs) {
+      checkWindow(windowMs);
+      const at = now();
+      const start = at - (at % windowMs);
+      const counters: { key: string; count: number }[] = [];
+      for (const window of windows.values())
+        if (
+          window.scope === scope &&
+          window.windowMs === windowMs &&
+          window.start === start &&
+          window.count > 0
+        )
+          counters.push({ key: window.key, count: window.count });
+      return { windowStart: start, windowEnd: start + windowMs, counters };
     },
   };
 }

@@ -311,10 +311,11 @@ describe('usage limits on the hot path', () => {
         },
       },
       counters: {
-        consume: async (key, windowMs, limit) => {
+        consume: async (key, windowMs, limit, scope) => {
           taken.push(key.split('\u0000')[1]!);
-          return memory.consume(key, windowMs, limit);
+          return memory.consume(key, windowMs, limit, scope);
         },
+        read: (scope, windowMs) => memory.read(scope, windowMs),
       },
       now: () => 0,
     });

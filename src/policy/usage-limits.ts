@@ -48,7 +48,15 @@ export function ruleMatches(
   return rule.method === null || rule.method === method;
 }
 
-/** The counter of one rule for one caller: the workspace and rule always, then each group asked for. */
+/** All counters of one rule (every group's): what the usage read lists together. */
+export function counterScope(rule: UsageLimitRule): string {
+  return `${rule.workspaceId}\u0000${rule.id}`;
+}
+
+/**
+ * The counter of one rule for one caller: the rule's scope, then each group
+ * asked for (usage-limits-reading.ts parses them back).
+ */
 export function counterKey(
   rule: UsageLimitRule,
   serverId: string,
@@ -93,7 +101,7 @@ export function consumeUsage(
     const rule = rules[i]!;
     if (!ruleMatches(rule, server.id, message.method, tool)) continue;
     const key = counterKey(rule, server.id, principal, tool);
-    const consumed = counters.consume(key, PERIOD_MS[rule.period], rule.limit);
+    const consumed = counters.consume(key, PERIOD_MS[rule.period], rule.limit, counterScope(rule));
     if (consumed instanceof Promise)
       return consumed.then((result) =>
         result.allowed

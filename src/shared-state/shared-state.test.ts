@@ -13,6 +13,7 @@ import { noticeBusContract } from './contract/notice-bus-contract.ts';
 import { revocationsContract } from './contract/revocations-contract.ts';
 import { quietLogger } from './contract/shared-state-fixture.ts';
 import { usageCountersContract } from './contract/usage-counters-contract.ts';
+import { usedOnceContract } from './contract/used-once-contract.ts';
 import { createRedisUsageCounters } from './redis-usage-counters.ts';
 import { createSharedRevocations } from './shared-revocations.ts';
 import { createSharedState, type SharedState } from './shared-state.ts';
@@ -63,6 +64,15 @@ leasesContract({
   },
 });
 leasesContract({ kind: 'redis', skip, pair: async () => redisPair() });
+
+usedOnceContract({
+  kind: 'memory',
+  pair: async () => {
+    const shared = memory();
+    return [shared, shared];
+  },
+});
+usedOnceContract({ kind: 'redis', skip, pair: async () => redisPair() });
 
 usageCountersContract('memory', async (now) => {
   const counters = createMemoryUsageCounters(now);

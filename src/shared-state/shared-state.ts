@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { createMemoryLeases, createRedisLeases, type Leases } from './leases.ts';
 import { createMemoryNoticeBus, createRedisNoticeBus, type NoticeBus } from './notice-bus.ts';
 import { createRedisConnection, type RedisConnection } from './redis-connection.ts';
+import { createMemoryUsedOnce, createRedisUsedOnce, type UsedOnce } from './used-once.ts';
 
 export interface SharedState {
   readonly kind: 'memory' | 'redis';
@@ -17,6 +18,8 @@ export interface SharedState {
   readonly keyPrefix: string;
   readonly notices: NoticeBus;
   readonly leases: Leases;
+  /** Ids spent by their first use (accepted confirmations). */
+  readonly usedOnce: UsedOnce;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export function createSharedState(options: SharedStateOptions): SharedState {
       keyPrefix,
       notices: createMemoryNoticeBus(options.logger),
       leases: createMemoryLeases(),
+      usedOnce: createMemoryUsedOnce(),
       close: async () => undefined,
     };
   }
@@ -54,6 +58,7 @@ export function createSharedState(options: SharedStateOptions): SharedState {
     keyPrefix,
     notices: createRedisNoticeBus(redis, keyPrefix, options.logger),
     leases: createRedisLeases(redis, keyPrefix),
+    usedOnce: createRedisUsedOnce(redis, keyPrefix),
     close: () => redis.close(),
   };
 }

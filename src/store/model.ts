@@ -296,6 +296,11 @@ export interface UpstreamOAuthClientRecord {
   readonly tokenEndpointAuthMethod:
     'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
   readonly createdAt: Date;
+  /**
+   * The workspace a client_credentials registration belongs to (it goes with
+   * it); null for registrations shared by every workspace (authorization code).
+   */
+  readonly workspaceId?: string | null;
 }
 
 /** `ownerId` of connections that belong to the workspace (shared, client_credentials). */

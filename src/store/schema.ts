@@ -242,6 +242,7 @@ export interface UpstreamOAuthClientsTable {
   method: string;
   token_endpoint_auth_method: string;
   created_at: Timestamp;
+  workspace_id: string | null;
 }
 
 export interface UpstreamConnectionsTable {

@@ -39,6 +39,7 @@ export function createUpstreamConnectionsRepositories(
     tokenEndpointAuthMethod:
       row.token_endpoint_auth_method as UpstreamOAuthClientRecord['tokenEndpointAuthMethod'],
     createdAt: codec.fromTimestamp(row.created_at),
+    workspaceId: row.workspace_id,
   });
 
   const toConnection = (row: Row<'upstream_connections'>): UpstreamConnection => ({
@@ -97,6 +98,7 @@ export function createUpstreamConnectionsRepositories(
           method: record.method,
           token_endpoint_auth_method: record.tokenEndpointAuthMethod,
           created_at: ts(new Date()),
+          workspace_id: record.workspaceId ?? null,
         };
         const row = await db
           .insertInto('upstream_oauth_clients')

@@ -3,7 +3,9 @@
  * checked against what an MCP client then gets through the gateway: a tool
  * disabled in the capabilities tab is neither listed nor callable, a changed
  * tool definition is quarantined and approved from its diff, argument
- * constraints and security values are validated and saved, a concurrent
+ * constraints and security values are validated and saved, a renamed tool
+ * is called by its new name, a tool marked read-only by an annotation
+ * override is all read-only mode lists, a concurrent
  * policy change is a conflict the page says out loud, and usage-limit rules
  * are created and deleted.
  */
@@ -205,6 +207,69 @@ describe('dashboard capabilities', { skip: availability.ok ? false : availabilit
     assert.equal(await tools.getByText('test_audio_content', { exact: true }).count(), 0);
     assert.equal(await memberPage.getByRole('checkbox').count(), 0);
     await memberPage.context().close();
+  });
+
+  it('renames a tool after refusing bad names, and a client calls it by the new name', async () => {
+    await page.goto('/w/acme/servers/fixture/capabilities');
+    await page.getByRole('button', { name: 'Details of test_embedded_resource' }).click();
+    const name = page.getByLabel('Name', { exact: true });
+    await name.fill('fetch note');
+    await page.getByText(/1–128 characters/).waitFor();
+    await name.fill('test_image_content');
+    await page.getByText(`The upstream's tool "test_image_content" has this name.`).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save changes' }).isDisabled(), true);
+    await name.fill('fetch_note');
+    // Lengths are the gateway's to check: its complaint shows beside the field.
+    await page.getByLabel('Title', { exact: true }).fill('x'.repeat(1001));
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('#tool-test_embedded_resource-title-error').getByText(/1000/).waitFor();
+    assert.equal(
+      (await api('GET', '/servers/fixture/policy')).json.document.tools.test_embedded_resource,
+      undefined,
+    );
+    await page.getByLabel('Title', { exact: true }).fill('Fetch a note');
+    // Confirmation of destructive tools is on: saying it is not lets the call through.
+    await page
+      .getByLabel('Destructive destructiveHint of test_embedded_resource')
+      .selectOption('false');
+    await save();
+
+    const listed = (await client.listTools()).tools;
+    assert.equal(listed.find((tool) => tool.name === 'fetch_note')?.title, 'Fetch a note');
+    assert.ok(!listed.some((tool) => tool.name === 'test_embedded_resource'));
+    const result = await client.callTool({ name: 'fetch_note', arguments: {} });
+    assert.equal((result.content as { type: string }[])[0]?.type, 'resource');
+  });
+
+  it('marks a tool read-only so read-only mode lists it alone, then removes the override', async () => {
+    await page.getByRole('button', { name: 'Details of test_image_content' }).click();
+    const readOnly = page.getByLabel('Read-only readOnlyHint of test_image_content');
+    await readOnly.selectOption('true');
+    await save();
+    assert.deepEqual(
+      (await api('GET', '/servers/fixture/policy')).json.document.tools.test_image_content,
+      { annotations: { readOnlyHint: true } },
+    );
+    await page.goto('/w/acme/servers/fixture/security');
+    await page.getByLabel(/Read-only: only tools annotated read-only/).check();
+    await save();
+    assert.deepEqual(await toolNames(), ['test_image_content']);
+
+    await page.goto('/w/acme/servers/fixture/capabilities');
+    await page.getByRole('button', { name: 'Details of test_image_content' }).click();
+    await readOnly.selectOption('upstream');
+    await save();
+    const after = (await api('GET', '/servers/fixture/policy')).json.document;
+    assert.equal(after.tools.test_image_content, undefined);
+    assert.deepEqual(await toolNames(), []);
+    await api(
+      'PUT',
+      `/servers/fixture/policy?expected_version=${(await api('GET', '/servers/fixture/policy')).json.version}`,
+      {
+        ...after,
+        security: { ...after.security, read_only: false },
+      },
+    );
   });
 
   it('fits a phone: the tool list scrolls inside its frame, not the page', async () => {

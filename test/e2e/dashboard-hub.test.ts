@@ -4,6 +4,8 @@
  * an HTTP server (the fixture upstream) and a stdio server (the published
  * server-everything) through the form, tests the connection, copies the
  * server's URL, and an SDK client reaches the server at exactly that URL.
+ * Editing a server keeps its stored secrets (header values, environment
+ * values) unless the administrator replaces or removes them.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -29,8 +31,11 @@ import {
 } from '../support/dashboard.ts';
 import type { DashboardBrowser } from '../support/dashboard.ts';
 import { watchConsole } from '../support/browser.ts';
+import { startHeaderGate } from '../support/header-gate.ts';
+import type { HeaderGate } from '../support/header-gate.ts';
 
 const PASSWORD = 'a long enough password';
+const UPSTREAM_TOKEN = `Bearer hub-${crypto.randomBytes(12).toString('hex')}`;
 const everything = fileURLToPath(
   import.meta.resolve('@modelcontextprotocol/server-everything/dist/index.js'),
 );
@@ -92,6 +97,7 @@ describe(
   { skip: availability.ok ? false : availability.reason },
   () => {
     let upstream: RunningFixtureServer;
+    let gate: HeaderGate;
     let instance: Awaited<ReturnType<typeof startEmptyGateway>>;
     let browser: DashboardBrowser;
     let context: BrowserContext;
@@ -100,6 +106,7 @@ describe(
 
     before(async () => {
       upstream = await startFixtureServer({ era: 'dual' });
+      gate = await startHeaderGate(upstream.url, 'authorization', UPSTREAM_TOKEN);
       instance = await startEmptyGateway();
       browser = await startDashboardBrowser(instance.gateway.url);
       context = await browser.newContext();
@@ -110,6 +117,7 @@ describe(
       await context?.close();
       await browser?.close();
       await instance?.close();
+      await gate?.close();
       await upstream?.close();
     });
 
@@ -228,23 +236,24 @@ describe(
       await screenshot(page, 'hub');
     });
 
-    it('edits a server, asking again for secret values, and deletes one after confirming', async () => {
+    it('edits a server, keeping its stored environment value, and deletes one after confirming', async () => {
       await page.goto('/w/acme/servers/everything');
       await page.getByRole('link', { name: 'Edit' }).click();
       await page.waitForURL(/\/servers\/everything\/edit$/);
       assert.equal(await page.getByLabel('Id', { exact: true }).inputValue(), 'everything');
       assert.equal(await page.getByLabel('Variable 1 name').inputValue(), 'HUB_MODE');
+      // The stored value is never shown: its input stays empty and says it is kept.
+      const value = page.getByLabel('Variable 1 value');
+      assert.equal(await value.inputValue(), '');
+      assert.match(
+        (await page.locator('#env-0-stored').textContent()) ?? '',
+        /Stored — leave as is or replace/,
+      );
       await page.getByLabel('Timeout in milliseconds (optional)').fill('20000');
-      await page.getByRole('button', { name: 'Save changes' }).click();
-      // The stored value is never shown, so an edit that leaves it empty is refused before sending.
-      await page
-        .locator('#server-env-errors')
-        .getByText(/HUB_MODE: needs its value/)
-        .waitFor();
-      await page.getByLabel('Variable 1 value').fill('test');
       await page.getByRole('button', { name: 'Save changes' }).click();
       await page.waitForURL(/\/servers\/everything$/);
       await page.getByText('20000 ms').waitFor();
+      await page.getByText('HUB_MODE').waitFor();
 
       await page.getByRole('button', { name: 'Delete Everything' }).click();
       const dialog = page.getByRole('dialog', { name: 'Delete Everything?' });
@@ -253,6 +262,64 @@ describe(
       const table = page.getByRole('table', { name: 'MCP servers' });
       await table.getByRole('link', { name: 'Fixture' }).waitFor();
       assert.equal(await table.getByRole('link', { name: 'Everything' }).count(), 0);
+    });
+
+    it('edits a server with a stored header secret, changing only its name and timeout, and the secret still reaches the upstream', async () => {
+      await page.goto('/w/acme/servers/new');
+      await fillServer(page, { id: 'guarded', name: 'Guarded', transport: 'HTTP' });
+      await page.getByLabel('URL', { exact: true }).fill(gate.url);
+      await page
+        .getByLabel('How the gateway signs in to this server')
+        .selectOption({ label: 'Static headers (an API key or token)' });
+      await page.getByRole('button', { name: 'Add header' }).click();
+      await page.getByLabel('Header 1 name').fill('Authorization');
+      await page.getByLabel('Header 1 value').fill(UPSTREAM_TOKEN);
+      await page.getByRole('button', { name: 'Add server' }).click();
+      await page.waitForURL(/\/w\/acme\/servers\/guarded$/);
+
+      await page.getByRole('link', { name: 'Edit' }).click();
+      await page.waitForURL(/\/servers\/guarded\/edit$/);
+      assert.equal(await page.getByLabel('Header 1 name').inputValue(), 'Authorization');
+      assert.equal(await page.getByLabel('Header 1 value').inputValue(), '');
+      await page.locator('#header-0-stored').getByText('Stored — leave as is or replace').waitFor();
+      await page.getByLabel('Display name (optional)').fill('Guarded upstream');
+      await page.getByLabel('Timeout in milliseconds (optional)').fill('15000');
+      // Testing the edited definition uses the stored value too: the gate lets it through.
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      await page
+        .locator('.hub-probe')
+        .getByText(/Connected to/)
+        .waitFor({ timeout: 20_000 });
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.waitForURL(/\/servers\/guarded$/);
+      await page.getByRole('heading', { name: 'Guarded upstream' }).waitFor();
+      await page.getByText('15000 ms').waitFor();
+
+      const key = await page.evaluate<string>(`(async () => {
+      const me = await (await fetch('/api/v1/me')).json();
+      const response = await fetch('/api/v1/workspaces/acme/api-keys', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+        body: JSON.stringify({ name: 'hub-e2e-guarded' }),
+      });
+      return (await response.json()).key;
+    })()`);
+      const from = gate.seen.length;
+      const client = new Client({ name: 'hub-e2e', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${instance.gateway.url}/acme/guarded/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${key}` } },
+        }),
+      );
+      try {
+        const result = await client.callTool({ name: 'test_simple_text', arguments: {} });
+        assert.equal(result.isError, undefined);
+      } finally {
+        await client.close();
+      }
+      const seen = gate.seen.slice(from);
+      assert.ok(seen.length >= 1, 'the call reached the upstream');
+      for (const headers of seen) assert.equal(headers.authorization, UPSTREAM_TOKEN);
     });
 
     it('gives each client its snippet with the exact URL, on a laptop and a phone', async () => {

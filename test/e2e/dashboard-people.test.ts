@@ -5,7 +5,7 @@
  * connections, and their calls reach the upstream as them; an API key made
  * in the API keys view works on the MCP endpoint until it is revoked there;
  * owners manage members; administrators create workspaces; an authorized
- * app's self-declared name stays text.
+ * app's self-declared name stays text; an owner revokes a member's app.
  */
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -305,6 +305,33 @@ describe('dashboard people views', { skip: availability.ok ? false : availabilit
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke access' }).click();
     await page.getByText('No app has access yet.', { exact: false }).waitFor();
     await assertNothingRan(page);
+    await context.close();
+  });
+
+  it("lets an owner revoke a member's app in the workspace after a confirmation", async () => {
+    const client = await registerClient(gateway.url, {
+      redirectUri: 'http://127.0.0.1:9/callback',
+      clientName: 'Vic laptop',
+    });
+    const authorization = buildAuthorizeUrl(gateway.url, client, {
+      resource: gateway.endpoint('personal'),
+    });
+    assert.match(await signInAndConsent(authorization.url, VIEWER), /[?&]code=/);
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, OWNER, '/w/acme/apps');
+    const members = page.getByRole('table', { name: "Members' apps" });
+    const row = members.getByRole('row', { name: /Vic laptop/ });
+    await row.getByText(VIEWER.email).waitFor();
+    await row.getByRole('button', { name: `Revoke Vic laptop of ${VIEWER.email}` }).click();
+    await page.getByRole('dialog').getByText('its access to other workspaces stays').waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke access' }).click();
+    await row.waitFor({ state: 'detached' });
+    const left = await request(`${gateway.url}/api/v1/workspaces/acme/authorized-apps`, {
+      headers: { authorization: `Bearer ${gateway.apiKey}` },
+    });
+    assert.deepEqual(await left.body.json(), []);
     await context.close();
   });
 

@@ -7,11 +7,15 @@
  * refused for clients without elicitation).
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
+import { mcpPost } from '../support/mcp-http.ts';
 import { connectClient, resultText } from '../support/sdk-client.ts';
 
 type Mode = 'legacy' | { pin: string };
@@ -366,5 +370,115 @@ describe('security across the era bridges', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('confirmation replay', () => {
+  let upstream: RunningFixtureServer;
+  let proxy: http.Server;
+  let gateway: TestGateway;
+  /** tools/call requests that reached the upstream, by tool name. */
+  const upstreamCalls = new Map<string, number>();
+
+  before(async () => {
+    upstream = await startFixtureServer({ era: 'dual' });
+    // Counts what reaches the upstream: a replayed confirmation must not run the tool again.
+    proxy = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        try {
+          const message = JSON.parse(body.toString('utf8')) as {
+            method?: string;
+            params?: { name?: string };
+          };
+          if (message.method === 'tools/call' && typeof message.params?.name === 'string')
+            upstreamCalls.set(
+              message.params.name,
+              (upstreamCalls.get(message.params.name) ?? 0) + 1,
+            );
+        } catch {
+          /* not JSON: forwarded as it is */
+        }
+        const target = new URL(upstream.url);
+        const forwarded = http.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: req.url,
+            method: req.method,
+            headers: { ...req.headers, host: target.host },
+          },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        forwarded.on('error', () => res.destroy());
+        forwarded.end(body);
+      });
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const { port } = proxy.address() as AddressInfo;
+    gateway = await startTestGateway({
+      servers: [{ id: 'confirm', url: `http://127.0.0.1:${port}/mcp` }],
+    });
+    const response = await fetch(`${gateway.url}/api/v1/workspaces/acme/servers/confirm/policy`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ security: { confirm_destructive: true } }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  });
+  after(async () => {
+    await gateway?.close();
+    proxy?.close();
+    await upstream?.close();
+  });
+
+  it('2026-07-28: an accepted requestState sent again is refused and the tool does not run again', async () => {
+    const call = (id: number, extra: Record<string, unknown> = {}) =>
+      mcpPost(
+        gateway.endpoint('confirm'),
+        {
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: {
+            name: 'test_simple_text',
+            arguments: {},
+            ...extra,
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': { elicitation: {} },
+              'io.modelcontextprotocol/clientInfo': { name: 'replay-test', version: '1.0.0' },
+            },
+          },
+        },
+        {
+          authorization: `Bearer ${gateway.apiKey}`,
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'test_simple_text',
+        },
+      );
+    type Answer = { result?: Record<string, unknown>; error?: RpcError };
+
+    const first = (await call(1)).json as Answer;
+    assert.equal(first.result?.resultType, 'input_required', JSON.stringify(first));
+    const retry = {
+      requestState: first.result?.requestState,
+      inputResponses: { 'portcullis.confirm': { action: 'accept', content: { confirm: true } } },
+    };
+    const accepted = (await call(2, retry)).json as Answer;
+    assert.ok(accepted.result?.content, JSON.stringify(accepted));
+    assert.equal(upstreamCalls.get('test_simple_text'), 1);
+
+    const replayed = (await call(3, retry)).json as Answer;
+    assert.equal(replayed.error?.code, -32602, JSON.stringify(replayed));
+    assert.match(replayed.error.message, /does not match this call/);
+    assert.equal(upstreamCalls.get('test_simple_text'), 1, 'the replay reached the upstream');
   });
 });

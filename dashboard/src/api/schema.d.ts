@@ -348,6 +348,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspaceId}/authorized-apps/{grantId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a member's app's access to this workspace's servers (admins and owners); its access to other workspaces stays */
+        delete: operations["deleteWorkspacesWorkspaceIdAuthorizedAppsGrantId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspaceId}/connections": {
         parameters: {
             query?: never;
@@ -513,7 +530,7 @@ export interface paths {
         };
         /** One server you may reach, with its MCP endpoint and upstream definition */
         get: operations["getWorkspacesWorkspaceIdServersServerId"];
-        /** Replace a server's definition (admins and owners; stdio definitions instance administrators only). In a workspace declared in the config file, the next `portcullis apply` (or start with the file) replaces its servers, undoing this change. */
+        /** Replace a server's definition (admins and owners; stdio definitions instance administrators only). Secrets are never shown: `{ "stored": true }` in place of a header value, the client secret or an env value keeps the one stored for this server (not when the URL origin or the client id changed); `{ "value": … }` replaces it; an entry left out is removed. In a workspace declared in the config file, the next `portcullis apply` (or start with the file) replaces its servers, undoing this change. */
         put: operations["putWorkspacesWorkspaceIdServersServerId"];
         post?: never;
         /** Remove a server (admins and owners); its endpoint answers 404 at once. Access lists naming it are kept and match nothing. In a workspace declared in the config file, the next `portcullis apply` (or start with the file) replaces its servers, undoing this change. */
@@ -730,6 +747,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspaceId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Current usage of every usage limit: used and remaining per counter, and the reset */
+        get: operations["getWorkspacesWorkspaceIdUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspaceId}/usage-limits": {
         parameters: {
             query?: never;
@@ -761,6 +795,23 @@ export interface paths {
         post?: never;
         /** Remove a usage-limit rule */
         delete: operations["deleteWorkspacesWorkspaceIdUsageLimitsName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspaceId}/usage-limits/{name}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Current usage of one usage limit */
+        get: operations["getWorkspacesWorkspaceIdUsageLimitsNameUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2871,6 +2922,72 @@ export interface operations {
             };
         };
     };
+    deleteWorkspacesWorkspaceIdAuthorizedAppsGrantId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                grantId: string;
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input (`bad_request`, field paths in the message) or body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role does not allow it (`forbidden`) or CSRF check failed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (`conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getWorkspacesWorkspaceIdConnections: {
         parameters: {
             query?: never;
@@ -3819,13 +3936,16 @@ export interface operations {
                     cwd?: string;
                     /** @default {} */
                     env?: {
-                        [key: string]: string | {
+                        [key: string]: (string | {
                             value_env: string;
                         } | {
                             /** @description What members should put there (shown to them). */
                             description?: string;
                             /** @description Each member sets their own value under this name; the server runs one process per member. */
                             member_secret: string;
+                        }) | {
+                            /** @constant */
+                            stored: true;
                         };
                     };
                     id: string;
@@ -3843,6 +3963,9 @@ export interface operations {
                         headers?: {
                             [key: string]: {
                                 value: string;
+                            } | {
+                                /** @constant */
+                                stored: true;
                             };
                         };
                         /** @default none */
@@ -3857,7 +3980,10 @@ export interface operations {
                             };
                             /** @description A client registered at the upstream's authorization server; CIMD or DCR otherwise. */
                             client_id?: string;
-                            client_secret?: string;
+                            client_secret?: string | {
+                                /** @constant */
+                                stored: true;
+                            };
                             /**
                              * @description per_user: each member connects their own account; shared: an admin connects one account for the workspace; client_credentials: the gateway authenticates as itself.
                              * @enum {string}
@@ -4124,13 +4250,16 @@ export interface operations {
                     cwd?: string;
                     /** @default {} */
                     env?: {
-                        [key: string]: string | {
+                        [key: string]: (string | {
                             value_env: string;
                         } | {
                             /** @description What members should put there (shown to them). */
                             description?: string;
                             /** @description Each member sets their own value under this name; the server runs one process per member. */
                             member_secret: string;
+                        }) | {
+                            /** @constant */
+                            stored: true;
                         };
                     };
                     id: string;
@@ -4148,6 +4277,9 @@ export interface operations {
                         headers?: {
                             [key: string]: {
                                 value: string;
+                            } | {
+                                /** @constant */
+                                stored: true;
                             };
                         };
                         /** @default none */
@@ -4162,7 +4294,10 @@ export interface operations {
                             };
                             /** @description A client registered at the upstream's authorization server; CIMD or DCR otherwise. */
                             client_id?: string;
-                            client_secret?: string;
+                            client_secret?: string | {
+                                /** @constant */
+                                stored: true;
+                            };
                             /**
                              * @description per_user: each member connects their own account; shared: an admin connects one account for the workspace; client_credentials: the gateway authenticates as itself.
                              * @enum {string}
@@ -5666,13 +5801,16 @@ export interface operations {
                     cwd?: string;
                     /** @default {} */
                     env?: {
-                        [key: string]: string | {
+                        [key: string]: (string | {
                             value_env: string;
                         } | {
                             /** @description What members should put there (shown to them). */
                             description?: string;
                             /** @description Each member sets their own value under this name; the server runs one process per member. */
                             member_secret: string;
+                        }) | {
+                            /** @constant */
+                            stored: true;
                         };
                     };
                     id: string;
@@ -5690,6 +5828,9 @@ export interface operations {
                         headers?: {
                             [key: string]: {
                                 value: string;
+                            } | {
+                                /** @constant */
+                                stored: true;
                             };
                         };
                         /** @default none */
@@ -5704,7 +5845,10 @@ export interface operations {
                             };
                             /** @description A client registered at the upstream's authorization server; CIMD or DCR otherwise. */
                             client_id?: string;
-                            client_secret?: string;
+                            client_secret?: string | {
+                                /** @constant */
+                                stored: true;
+                            };
                             /**
                              * @description per_user: each member connects their own account; shared: an admin connects one account for the workspace; client_credentials: the gateway authenticates as itself.
                              * @enum {string}
@@ -5838,6 +5982,105 @@ export interface operations {
                         /** @constant */
                         ok: false;
                     };
+                };
+            };
+            /** @description Invalid input (`bad_request`, field paths in the message) or body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role does not allow it (`forbidden`) or CSRF check failed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (`conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWorkspacesWorkspaceIdUsage: {
+        parameters: {
+            query?: {
+                member?: string;
+            };
+            header?: never;
+            path: {
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Without group_by: the one workspace-wide counter. Otherwise the groups used in this window, most used first, at most 100. */
+                        counters: {
+                            api_key?: {
+                                id: string;
+                                name: string | null;
+                            };
+                            /** @description The OAuth client of a signed-in caller */
+                            client?: string;
+                            member?: {
+                                email: string | null;
+                                id: string;
+                            };
+                            remaining: number;
+                            server?: string;
+                            tool?: string;
+                            used: number;
+                        }[];
+                        /** @description Counters visible to the caller, before the cut */
+                        counters_total: number;
+                        /** @default [] */
+                        group_by: ("server" | "tool" | "member" | "api_key")[];
+                        limit: number;
+                        name: string;
+                        /** @enum {string} */
+                        period: "minute" | "hour" | "day" | "week";
+                        /** @description End of the current window: every counter starts again at 0 */
+                        resets_at: string;
+                        /** @description Start of the current fixed UTC window (ISO 8601) */
+                        window_start: string;
+                    }[];
                 };
             };
             /** @description Invalid input (`bad_request`, field paths in the message) or body. */
@@ -6163,6 +6406,106 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input (`bad_request`, field paths in the message) or body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Role does not allow it (`forbidden`) or CSRF check failed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state (`conflict`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWorkspacesWorkspaceIdUsageLimitsNameUsage: {
+        parameters: {
+            query?: {
+                member?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                workspaceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Without group_by: the one workspace-wide counter. Otherwise the groups used in this window, most used first, at most 100. */
+                        counters: {
+                            api_key?: {
+                                id: string;
+                                name: string | null;
+                            };
+                            /** @description The OAuth client of a signed-in caller */
+                            client?: string;
+                            member?: {
+                                email: string | null;
+                                id: string;
+                            };
+                            remaining: number;
+                            server?: string;
+                            tool?: string;
+                            used: number;
+                        }[];
+                        /** @description Counters visible to the caller, before the cut */
+                        counters_total: number;
+                        /** @default [] */
+                        group_by: ("server" | "tool" | "member" | "api_key")[];
+                        limit: number;
+                        name: string;
+                        /** @enum {string} */
+                        period: "minute" | "hour" | "day" | "week";
+                        /** @description End of the current window: every counter starts again at 0 */
+                        resets_at: string;
+                        /** @description Start of the current fixed UTC window (ISO 8601) */
+                        window_start: string;
+                    };
+                };
             };
             /** @description Invalid input (`bad_request`, field paths in the message) or body. */
             400: {

@@ -1,11 +1,13 @@
 /**
  * How the gateway authenticates to an http or sse upstream: nothing, static
  * headers (sealed at once, never shown again), or the gateway as an OAuth
- * client (docs/upstream-credentials.md), plus identity forwarding.
+ * client (docs/upstream-credentials.md), plus identity forwarding. Editing,
+ * a stored secret's input stays empty and the stored value is kept unless a
+ * new one is typed.
  */
-import { issuesFor } from '../hub/server-form';
+import { issuesFor, keepsStoredHeader } from '../hub/server-form';
 import type { AuthMode, FieldIssue, HeaderRow, OAuthGrant, ServerForm } from '../hub/server-form';
-import { FieldErrors, HubField, fieldAria } from './hub-field';
+import { FieldErrors, HubField, STORED_HINT, STORED_PLACEHOLDER, fieldAria } from './hub-field';
 
 const GRANTS: { value: OAuthGrant; label: string }[] = [
   { value: 'per_user', label: 'Per user: each member connects their own account' },
@@ -26,42 +28,52 @@ function HeaderRows({
     set({ headers: form.headers.map((row, i) => (i === index ? { ...row, ...patch } : row)) });
   return (
     <>
-      {form.headers.map((row, index) => (
-        <div className="hub-row" key={index}>
-          <div>
-            <label htmlFor={`header-${index}-name`}>Header {index + 1} name</label>
-            <input
-              type="text"
-              id={`header-${index}-name`}
-              value={row.name}
-              placeholder="X-Api-Key"
-              spellCheck={false}
-              onChange={(event) => setRow(index, { name: event.target.value })}
-            />
+      {form.headers.map((row, index) => {
+        const stored = keepsStoredHeader(row);
+        return (
+          <div className="hub-row" key={index}>
+            <div>
+              <label htmlFor={`header-${index}-name`}>Header {index + 1} name</label>
+              <input
+                type="text"
+                id={`header-${index}-name`}
+                value={row.name}
+                placeholder="X-Api-Key"
+                spellCheck={false}
+                onChange={(event) => setRow(index, { name: event.target.value })}
+              />
+            </div>
+            <div>
+              <label htmlFor={`header-${index}-value`}>Header {index + 1} value</label>
+              <input
+                type="password"
+                id={`header-${index}-value`}
+                value={row.value}
+                autoComplete="off"
+                placeholder={stored ? STORED_PLACEHOLDER : undefined}
+                aria-describedby={stored ? `header-${index}-stored` : undefined}
+                onChange={(event) => setRow(index, { value: event.target.value })}
+              />
+              {stored ? (
+                <p className="field-hint" id={`header-${index}-stored`}>
+                  {STORED_HINT}
+                </p>
+              ) : null}
+            </div>
+            <button
+              type="button"
+              className="link"
+              onClick={() => set({ headers: form.headers.filter((_, i) => i !== index) })}
+            >
+              Remove header {index + 1}
+            </button>
           </div>
-          <div>
-            <label htmlFor={`header-${index}-value`}>Header {index + 1} value</label>
-            <input
-              type="password"
-              id={`header-${index}-value`}
-              value={row.value}
-              autoComplete="off"
-              onChange={(event) => setRow(index, { value: event.target.value })}
-            />
-          </div>
-          <button
-            type="button"
-            className="link"
-            onClick={() => set({ headers: form.headers.filter((_, i) => i !== index) })}
-          >
-            Remove header {index + 1}
-          </button>
-        </div>
-      ))}
+        );
+      })}
       <FieldErrors id="server-headers" messages={issuesFor(issues, 'upstream_auth.headers')} />
       <button
         type="button"
-        onClick={() => set({ headers: [...form.headers, { name: '', value: '' }] })}
+        onClick={() => set({ headers: [...form.headers, { name: '', value: '', storedAs: null }] })}
       >
         Add header
       </button>
@@ -79,6 +91,7 @@ function OAuthFields({
   issues: readonly FieldIssue[];
 }) {
   const at = (field: string) => issuesFor(issues, `upstream_auth.oauth.${field}`);
+  const keeping = form.storedClientSecret && form.clientSecret === '';
   return (
     <>
       <HubField id="oauth-grant" label="Whose account" messages={at('grant')}>
@@ -112,8 +125,8 @@ function OAuthFields({
         id="oauth-client-secret"
         label="Client secret (optional)"
         hint={
-          form.hadClientSecret
-            ? 'A secret is stored; it is never shown. Enter it again to keep it.'
+          form.storedClientSecret
+            ? 'Stored — leave as is or replace. It belongs to the client id above.'
             : 'Stored encrypted; never shown again.'
         }
         messages={at('client_secret')}
@@ -122,10 +135,22 @@ function OAuthFields({
           type="password"
           value={form.clientSecret}
           autoComplete="off"
+          placeholder={keeping ? STORED_PLACEHOLDER : undefined}
           onChange={(event) => set({ clientSecret: event.target.value })}
           {...fieldAria('oauth-client-secret', at('client_secret'), true)}
         />
       </HubField>
+      {form.storedClientSecret ? (
+        <p>
+          <button
+            type="button"
+            className="link"
+            onClick={() => set({ storedClientSecret: false, clientSecret: '' })}
+          >
+            Remove the stored client secret
+          </button>
+        </p>
+      ) : null}
       <HubField
         id="oauth-scopes"
         label="Scopes (optional)"

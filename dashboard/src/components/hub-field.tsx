@@ -4,6 +4,10 @@
  */
 import type { ReactNode } from 'react';
 
+/** On a stored secret's empty input: the value is never shown, and kept unless replaced. */
+export const STORED_PLACEHOLDER = 'Stored (not shown)';
+export const STORED_HINT = 'Stored — leave as is or replace.';
+
 /** The attributes an input takes to announce its hint and problems. */
 export function fieldAria(id: string, messages: readonly string[], hint?: boolean) {
   const describedBy = [hint === true ? `${id}-hint` : '', messages.length > 0 ? `${id}-errors` : '']

@@ -1,7 +1,11 @@
-/** The stdio part of the server form: the command the gateway runs and its environment. */
-import { issuesFor } from '../hub/server-form';
+/**
+ * The stdio part of the server form: the command the gateway runs and its
+ * environment. Editing, a stored value's input stays empty and the stored
+ * value is kept unless a new one is typed.
+ */
+import { issuesFor, keepsStoredEnv } from '../hub/server-form';
 import type { EnvRow, FieldIssue, ServerForm } from '../hub/server-form';
-import { FieldErrors, HubField, fieldAria } from './hub-field';
+import { FieldErrors, HubField, STORED_HINT, STORED_PLACEHOLDER, fieldAria } from './hub-field';
 
 export function StdioFields({
   form,
@@ -61,13 +65,14 @@ export function StdioFields({
       </HubField>
       <h3>Environment</h3>
       <p className="field-hint">
-        A literal value is stored encrypted and never shown again. A member secret is each
-        member&apos;s own value (they set it under My connections); the server then runs one process
-        per member. References to the gateway&apos;s environment are possible only in the config
-        file.
+        A literal value is stored encrypted and never shown again; editing, leave a stored one empty
+        to keep it. A member secret is each member&apos;s own value (they set it under My
+        connections); the server then runs one process per member. References to the gateway&apos;s
+        environment are possible only in the config file.
       </p>
       {form.env.map((row, index) => {
         const id = `env-${index}`;
+        const stored = keepsStoredEnv(row);
         return (
           <div className="hub-row" key={index}>
             <div>
@@ -105,8 +110,15 @@ export function StdioFields({
                 value={row.value}
                 autoComplete="off"
                 spellCheck={false}
+                placeholder={stored ? STORED_PLACEHOLDER : undefined}
+                aria-describedby={stored ? `${id}-stored` : undefined}
                 onChange={(event) => setRow(index, { value: event.target.value })}
               />
+              {stored ? (
+                <p className="field-hint" id={`${id}-stored`}>
+                  {STORED_HINT}
+                </p>
+              ) : null}
             </div>
             {row.kind === 'member_secret' ? (
               <div>
@@ -133,7 +145,12 @@ export function StdioFields({
       <button
         type="button"
         onClick={() =>
-          set({ env: [...form.env, { name: '', kind: 'literal', value: '', description: '' }] })
+          set({
+            env: [
+              ...form.env,
+              { name: '', kind: 'literal', value: '', description: '', storedAs: null },
+            ],
+          })
         }
       >
         Add variable

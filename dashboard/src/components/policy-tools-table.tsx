@@ -1,8 +1,8 @@
 /**
  * The tools of a server on the capabilities tab: a toggle per tool, its
  * state (enabled, disabled, quarantined, awaiting approval), and its details:
- * how members see it, per-role and per-member rules, argument constraints
- * and tool pinning.
+ * how members see it and the annotations it is judged by, per-role and
+ * per-member rules, argument constraints and tool pinning.
  */
 import { useState } from 'react';
 import type { ToolRow } from '../policy/capability-rows';
@@ -12,12 +12,13 @@ import {
   setEnabled,
   setMemberRule,
   setRoleRule,
-  setToolOverride,
 } from '../policy/policy-document';
+import { effectiveHint } from '../policy/tool-overrides';
 import type { PolicyDraft } from '../policy/use-policy';
 import { PolicyConstraintEditor } from './policy-constraint-editor';
 import { PolicyRoleRules } from './policy-role-rules';
 import type { PolicyMember } from './policy-role-rules';
+import { PolicyToolOverrides } from './policy-tool-overrides';
 import { PolicyToolReview } from './policy-tool-review';
 
 function stateBadge(row: ToolRow) {
@@ -35,8 +36,10 @@ function ToolDetails({
   pinning,
   directory,
   onPinChanged,
+  nameProblem,
 }: {
   row: ToolRow;
+  nameProblem: string | undefined;
   directory: readonly PolicyMember[];
   policy: PolicyDraft;
   workspaceId: string;
@@ -48,48 +51,12 @@ function ToolDetails({
   const draft = policy.draft!;
   return (
     <div className="policy-tool-details">
-      <fieldset>
-        <legend>Shown to members as</legend>
-        <label htmlFor={`${idPrefix}-name`}>Name</label>
-        <input
-          id={`${idPrefix}-name`}
-          type="text"
-          value={row.rule.name ?? ''}
-          placeholder={row.name}
-          onChange={(event) =>
-            policy.edit((document) =>
-              setToolOverride(document, row.name, 'name', event.target.value),
-            )
-          }
-        />
-        <p className="field-hint">
-          Blank keeps the upstream&apos;s name; calls by the new name are mapped back.
-        </p>
-        <label htmlFor={`${idPrefix}-title`}>Title</label>
-        <input
-          id={`${idPrefix}-title`}
-          type="text"
-          value={row.rule.title ?? ''}
-          placeholder={row.title ?? ''}
-          onChange={(event) =>
-            policy.edit((document) =>
-              setToolOverride(document, row.name, 'title', event.target.value),
-            )
-          }
-        />
-        <label htmlFor={`${idPrefix}-description`}>Description</label>
-        <textarea
-          id={`${idPrefix}-description`}
-          value={row.rule.description ?? ''}
-          placeholder={row.description ?? ''}
-          onChange={(event) =>
-            policy.edit((document) =>
-              setToolOverride(document, row.name, 'description', event.target.value),
-            )
-          }
-        />
-        <p className="field-hint">Blank keeps the upstream&apos;s description.</p>
-      </fieldset>
+      <PolicyToolOverrides
+        row={row}
+        idPrefix={idPrefix}
+        policy={policy}
+        nameProblem={nameProblem}
+      />
       <PolicyRoleRules
         item={row.name}
         idPrefix={idPrefix}
@@ -134,8 +101,11 @@ export function PolicyToolsTable({
   pinning,
   directory,
   onPinChanged,
+  nameProblems,
 }: {
   rows: ToolRow[];
+  /** The shown-name problem of each renamed tool, by upstream name. */
+  nameProblems: ReadonlyMap<string, string>;
   directory: readonly PolicyMember[];
   policy: PolicyDraft;
   workspaceId: string;
@@ -199,6 +169,12 @@ export function PolicyToolsTable({
                 </td>
                 <td>
                   {stateBadge(row)}{' '}
+                  {effectiveHint(row.upstreamAnnotations, row.rule.annotations, 'readOnlyHint') ? (
+                    <span className="badge">read-only</span>
+                  ) : null}{' '}
+                  {nameProblems.has(row.name) ? (
+                    <span className="badge error">name refused</span>
+                  ) : null}{' '}
                   {Object.keys(row.roles).length + Object.keys(row.members).length > 0 ? (
                     <span className="badge">per-role rules</span>
                   ) : null}{' '}
@@ -227,6 +203,7 @@ export function PolicyToolsTable({
                       pinning={pinning}
                       directory={directory}
                       onPinChanged={onPinChanged}
+                      nameProblem={nameProblems.get(row.name)}
                     />
                   </td>
                 </tr>

@@ -65,9 +65,15 @@ describe('server form to API body', () => {
       args: '-y\n @modelcontextprotocol/server-memory \n\n',
       timeoutMs: '5000',
       env: [
-        { name: 'MODE', kind: 'literal', value: 'fast', description: '' },
-        { name: 'TOKEN', kind: 'member_secret', value: 'github_token', description: 'A PAT' },
-        { name: '', kind: 'literal', value: '', description: '' },
+        { name: 'MODE', kind: 'literal', value: 'fast', description: '', storedAs: null },
+        {
+          name: 'TOKEN',
+          kind: 'member_secret',
+          value: 'github_token',
+          description: 'A PAT',
+          storedAs: null,
+        },
+        { name: '', kind: 'literal', value: '', description: '', storedAs: null },
       ],
     });
     assert.deepEqual(issues, []);
@@ -90,14 +96,11 @@ describe('server form to API body', () => {
       url: 'https://x.test/mcp',
       authMode: 'headers',
       headers: [
-        { name: 'X-Api-Key', value: 's3cret' },
-        { name: 'X-Other', value: '' },
+        { name: 'X-Api-Key', value: 's3cret', storedAs: null },
+        { name: 'X-Other', value: '', storedAs: null },
       ],
     });
-    assert.deepEqual(body.upstream_auth?.headers, {
-      'X-Api-Key': { value: 's3cret' },
-      'X-Other': { value: '' },
-    });
+    assert.deepEqual(body.upstream_auth?.headers, { 'X-Api-Key': { value: 's3cret' } });
     assert.deepEqual(
       issues.map((issue) => issue.path),
       ['body.upstream_auth.headers.X-Other'],
@@ -121,15 +124,21 @@ describe('server form to API body', () => {
 });
 
 describe('editing a stored server', () => {
-  it('opens with every stored setting and sends it back unchanged once the secret is given', () => {
+  const KEEP = { stored: true };
+  const headersDetail: ServerDetail = {
+    ...detail,
+    upstream_auth: {
+      mode: 'headers',
+      header_names: ['Authorization', 'X-Team'],
+      forward_identity: false,
+    },
+  };
+
+  it('opens with every stored setting and sends it back unchanged, keeping the stored client secret', () => {
     const form = formFromDetail(detail);
     assert.equal(form.clientSecret, '');
-    const missing = serverBodyFromForm(form);
-    assert.deepEqual(
-      missing.issues.map((issue) => issue.path),
-      ['body.upstream_auth.oauth.client_secret'],
-    );
-    const { body, issues } = serverBodyFromForm({ ...form, clientSecret: 'shh' });
+    assert.equal(form.storedClientSecret, true);
+    const { body, issues } = serverBodyFromForm(form);
     assert.deepEqual(issues, []);
     assert.deepEqual(body, {
       id: 'github',
@@ -144,7 +153,7 @@ describe('editing a stored server', () => {
         oauth: {
           grant: 'shared',
           client_id: 'client-1',
-          client_secret: 'shh',
+          client_secret: KEEP,
           scopes: ['repo', 'read:org'],
           omit_resource: true,
           authorize_params: { access_type: 'offline' },
@@ -153,23 +162,132 @@ describe('editing a stored server', () => {
     });
   });
 
-  it('lists stored env names and header names with empty values to fill in again', () => {
+  it('replaces the client secret when typed, drops it when removed or when the client id is cleared', () => {
+    const form = formFromDetail(detail);
+    const secretOf = (patch: Partial<typeof form>) => {
+      const { body, issues } = serverBodyFromForm({ ...form, ...patch });
+      assert.deepEqual(issues, []);
+      return body.upstream_auth?.oauth?.client_secret;
+    };
+    assert.equal(secretOf({ clientSecret: 'shh' }), 'shh');
+    assert.equal(secretOf({ storedClientSecret: false }), undefined);
+    assert.equal(secretOf({ clientId: '' }), undefined);
+  });
+
+  it('asks for the client secret again when the client id or the URL origin changed', () => {
+    const form = formFromDetail(detail);
+    for (const patch of [
+      { clientId: 'client-2' },
+      { url: 'https://elsewhere.example.test/mcp' },
+      { url: 'http://api.example.test/mcp' },
+    ]) {
+      const { body, issues } = serverBodyFromForm({ ...form, ...patch });
+      assert.deepEqual(
+        issues.map((issue) => issue.path),
+        ['body.upstream_auth.oauth.client_secret'],
+        JSON.stringify(patch),
+      );
+      assert.equal(body.upstream_auth?.oauth?.client_secret, undefined);
+    }
+    assert.match(
+      serverBodyFromForm({ ...form, clientId: 'client-2' }).issues[0]?.message ?? '',
+      /belongs to client-1/,
+    );
+    const samePlace = serverBodyFromForm({ ...form, url: 'https://api.example.test/v2/mcp' });
+    assert.deepEqual(samePlace.issues, []);
+    assert.deepEqual(samePlace.body.upstream_auth?.oauth?.client_secret, KEEP);
+  });
+
+  it('keeps untouched stored headers, replaces typed ones and drops removed ones', () => {
+    const form = formFromDetail(headersDetail);
+    assert.deepEqual(form.headers, [
+      { name: 'Authorization', value: '', storedAs: 'Authorization' },
+      { name: 'X-Team', value: '', storedAs: 'X-Team' },
+    ]);
+    assert.deepEqual(serverBodyFromForm(form).body.upstream_auth?.headers, {
+      Authorization: KEEP,
+      'X-Team': KEEP,
+    });
+    const edited = serverBodyFromForm({
+      ...form,
+      headers: [
+        { name: 'authorization', value: '', storedAs: 'Authorization' },
+        { name: 'X-Added', value: 'new', storedAs: null },
+      ],
+    });
+    assert.deepEqual(edited.issues, []);
+    assert.deepEqual(edited.body.upstream_auth?.headers, {
+      authorization: KEEP,
+      'X-Added': { value: 'new' },
+    });
+    const replaced = serverBodyFromForm({
+      ...form,
+      headers: [{ name: 'Authorization', value: 'Bearer 2', storedAs: 'Authorization' }],
+    });
+    assert.deepEqual(replaced.body.upstream_auth?.headers, {
+      Authorization: { value: 'Bearer 2' },
+    });
+  });
+
+  it('asks for a header value when a stored row is renamed, or the URL moves to another host', () => {
+    const form = formFromDetail(headersDetail);
+    const renamed = serverBodyFromForm({
+      ...form,
+      headers: [{ name: 'X-Renamed', value: '', storedAs: 'X-Team' }],
+    });
+    assert.deepEqual(renamed.issues, [
+      { path: 'body.upstream_auth.headers.X-Renamed', message: 'needs its value' },
+    ]);
+    const moved = serverBodyFromForm({
+      ...form,
+      url: 'https://elsewhere.example.test/mcp',
+      headers: [
+        { name: 'Authorization', value: '', storedAs: 'Authorization' },
+        { name: 'X-Team', value: 'typed again', storedAs: 'X-Team' },
+      ],
+    });
+    assert.deepEqual(
+      moved.issues.map((issue) => issue.path),
+      ['body.upstream_auth.headers.Authorization'],
+    );
+    assert.match(moved.issues[0]?.message ?? '', /stays with https:\/\/api\.example\.test/);
+  });
+
+  it('keeps stored env values left empty and asks for a renamed one', () => {
     const form = formFromDetail({
       ...detail,
       transport: 'stdio',
       url: null,
       command: 'node',
-      env_names: ['API_BASE'],
+      env_names: ['API_BASE', 'API_TOKEN'],
       member_env: { TOKEN: { member_secret: 'token', description: null } },
       upstream_auth: { mode: 'none', header_names: [], forward_identity: false },
     });
     assert.deepEqual(form.env, [
-      { name: 'API_BASE', kind: 'literal', value: '', description: '' },
-      { name: 'TOKEN', kind: 'member_secret', value: 'token', description: '' },
+      { name: 'API_BASE', kind: 'literal', value: '', description: '', storedAs: 'API_BASE' },
+      { name: 'API_TOKEN', kind: 'literal', value: '', description: '', storedAs: 'API_TOKEN' },
+      { name: 'TOKEN', kind: 'member_secret', value: 'token', description: '', storedAs: null },
     ]);
+    const kept = serverBodyFromForm(form);
+    assert.deepEqual(kept.issues, []);
+    assert.deepEqual(kept.body.env, {
+      API_BASE: KEEP,
+      API_TOKEN: KEEP,
+      TOKEN: { member_secret: 'token' },
+    });
+    const [base, token, member] = form.env;
+    const edited = serverBodyFromForm({
+      ...form,
+      env: [
+        { ...base!, value: 'https://api.test' },
+        { ...token!, name: 'API_KEY' },
+        { ...member!, kind: 'literal', value: '' },
+      ],
+    });
+    assert.deepEqual(edited.body.env, { API_BASE: 'https://api.test' });
     assert.deepEqual(
-      serverBodyFromForm(form).issues.map((issue) => issue.path),
-      ['body.env.API_BASE'],
+      edited.issues.map((issue) => issue.path),
+      ['body.env.API_KEY', 'body.env.TOKEN'],
     );
   });
 });

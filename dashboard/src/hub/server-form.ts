@@ -4,9 +4,12 @@
  * the form an existing server opens with.
  *
  * Secret values (header values, the OAuth client secret, environment values)
- * are never returned by the API, and PUT replaces the whole definition: an
- * edit therefore asks for them again, and an empty one is refused here rather
- * than silently dropped.
+ * are never returned by the API, and PUT replaces the whole definition. An
+ * edit opens with each stored secret empty and marked stored: left empty, it
+ * is sent as `{ stored: true }` and the API keeps the stored value; typed, the
+ * new value replaces it; a removed row removes it. A stored header value or
+ * client secret does not follow the server to another host (the API refuses
+ * it), so moving the URL to another origin asks for them again here first.
  */
 import { ApiError } from '../api/client.ts';
 import type { ServerBody, ServerDetail } from './api-types.ts';
@@ -24,11 +27,15 @@ export interface EnvRow {
   value: string;
   /** What members should enter (member secrets only). */
   description: string;
+  /** Editing: the name a value is stored under, kept while `value` stays empty. */
+  storedAs: string | null;
 }
 
 export interface HeaderRow {
   name: string;
   value: string;
+  /** Editing: the header a value is stored for, kept while `value` stays empty. */
+  storedAs: string | null;
 }
 
 export interface ServerForm {
@@ -49,8 +56,12 @@ export interface ServerForm {
   grant: OAuthGrant;
   clientId: string;
   clientSecret: string;
-  /** Whether the stored server has a client secret (edit: it must be given again). */
-  hadClientSecret: boolean;
+  /** Editing: a client secret is stored, kept while `clientSecret` stays empty. */
+  storedClientSecret: boolean;
+  /** Editing: the client id the stored secret belongs to. */
+  storedClientId: string;
+  /** Editing: the URL the stored header values and client secret were given for. */
+  storedUrl: string;
   /** Space-separated. */
   scopes: string;
   omitResource: boolean;
@@ -84,7 +95,9 @@ export function emptyServerForm(): ServerForm {
     grant: 'per_user',
     clientId: '',
     clientSecret: '',
-    hadClientSecret: false,
+    storedClientSecret: false,
+    storedClientId: '',
+    storedUrl: '',
     scopes: '',
     omitResource: false,
     authorizeParams: '',
@@ -99,7 +112,7 @@ const lines = (text: string) =>
     .map((line) => line.trim())
     .filter((line) => line !== '');
 
-/** The form an existing server opens with; secret values are left empty to be given again. */
+/** The form an existing server opens with; stored secret values are left empty and kept. */
 export function formFromDetail(detail: ServerDetail): ServerForm {
   const auth = detail.upstream_auth;
   const memberEnv = Object.entries(detail.member_env ?? {});
@@ -118,21 +131,25 @@ export function formFromDetail(detail: ServerDetail): ServerForm {
         kind: 'literal',
         value: '',
         description: '',
+        storedAs: name,
       })),
       ...memberEnv.map(([name, entry]): EnvRow => ({
         name,
         kind: 'member_secret',
         value: entry.member_secret,
         description: entry.description ?? '',
+        storedAs: null,
       })),
     ],
     timeoutMs: String(detail.timeout_ms),
     authMode: auth.mode,
-    headers: auth.header_names.map((name) => ({ name, value: '' })),
+    headers: auth.header_names.map((name) => ({ name, value: '', storedAs: name })),
     forwardIdentity: auth.forward_identity,
     grant: auth.oauth?.grant ?? 'per_user',
     clientId: auth.oauth?.client_id ?? '',
-    hadClientSecret: auth.oauth?.has_client_secret ?? false,
+    storedClientSecret: auth.oauth?.has_client_secret ?? false,
+    storedClientId: auth.oauth?.client_id ?? '',
+    storedUrl: detail.url ?? '',
     scopes: (auth.oauth?.scopes ?? []).join(' '),
     omitResource: auth.oauth?.omit_resource ?? false,
     authorizeParams: Object.entries(auth.oauth?.authorize_params ?? {})
@@ -143,19 +160,45 @@ export function formFromDetail(detail: ServerDetail): ServerForm {
   };
 }
 
-function authBody(form: ServerForm, issues: FieldIssue[]): ServerBody['upstream_auth'] {
+type Auth = NonNullable<ServerBody['upstream_auth']>;
+const STORED = { stored: true } as const;
+
+const originOf = (url: string): string | undefined => {
+  try {
+    return new URL(url.trim()).origin;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether a row still names what its value is stored under (header names ignore case). */
+const keepsStored = (storedAs: string | null, name: string, ignoreCase: boolean): boolean =>
+  storedAs !== null &&
+  (ignoreCase ? storedAs.toLowerCase() === name.trim().toLowerCase() : storedAs === name.trim());
+
+/** Whether a header row keeps a stored value while its value input stays empty. */
+export const keepsStoredHeader = (row: HeaderRow): boolean =>
+  keepsStored(row.storedAs, row.name, true);
+
+/** Whether an environment row keeps a stored value while its value input stays empty. */
+export const keepsStoredEnv = (row: EnvRow): boolean =>
+  row.kind === 'literal' && keepsStored(row.storedAs, row.name, false);
+
+function authBody(form: ServerForm, issues: FieldIssue[]): Auth {
   const forward_identity = form.forwardIdentity;
+  // The API keeps a stored secret only for the origin it was given for.
+  const moved = form.storedUrl !== '' && originOf(form.storedUrl) !== originOf(form.url);
+  const movedMessage = `enter it again: the stored value stays with ${originOf(form.storedUrl) ?? form.storedUrl}, not another host`;
   if (form.authMode === 'headers') {
-    const headers: Record<string, { value: string }> = {};
+    const headers: NonNullable<Auth['headers']> = {};
     for (const row of form.headers) {
       const name = row.name.trim();
       if (name === '' && row.value === '') continue;
-      if (row.value === '')
-        issues.push({
-          path: `body.upstream_auth.headers.${name}`,
-          message: 'needs its value (values are never shown again: enter it to keep it)',
-        });
-      headers[name] = { value: row.value };
+      const path = `body.upstream_auth.headers.${name}`;
+      if (row.value !== '') headers[name] = { value: row.value };
+      else if (!keepsStoredHeader(row)) issues.push({ path, message: 'needs its value' });
+      else if (moved) issues.push({ path, message: movedMessage });
+      else headers[name] = STORED;
     }
     return { mode: 'headers', headers, forward_identity };
   }
@@ -171,18 +214,25 @@ function authBody(form: ServerForm, issues: FieldIssue[]): ServerBody['upstream_
       else authorize_params[line.slice(0, at).trim()] = line.slice(at + 1).trim();
     }
     const clientId = form.clientId.trim();
-    if (form.hadClientSecret && form.clientSecret === '' && clientId !== '')
-      issues.push({
-        path: 'body.upstream_auth.oauth.client_secret',
-        message: 'enter the client secret again (it is never shown), or clear the client id',
-      });
+    let clientSecret: string | typeof STORED | undefined =
+      form.clientSecret === '' ? undefined : form.clientSecret;
+    if (clientSecret === undefined && form.storedClientSecret && clientId !== '') {
+      const path = 'body.upstream_auth.oauth.client_secret';
+      if (clientId !== form.storedClientId)
+        issues.push({
+          path,
+          message: `enter the secret of client ${clientId}: the stored one belongs to ${form.storedClientId}`,
+        });
+      else if (moved) issues.push({ path, message: movedMessage });
+      else clientSecret = STORED;
+    }
     return {
       mode: 'oauth',
       forward_identity,
       oauth: {
         grant: form.grant,
         ...(clientId === '' ? {} : { client_id: clientId }),
-        ...(form.clientSecret === '' ? {} : { client_secret: form.clientSecret }),
+        ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
         scopes: form.scopes.split(/\s+/).filter((scope) => scope !== ''),
         omit_resource: form.omitResource,
         authorize_params,
@@ -203,14 +253,9 @@ function envBody(form: ServerForm, issues: FieldIssue[]): NonNullable<ServerBody
         member_secret: row.value.trim(),
         ...(description === '' ? {} : { description }),
       };
-    } else {
-      if (row.value === '')
-        issues.push({
-          path: `body.env.${name}`,
-          message: 'needs its value (values are never shown again: enter it to keep it)',
-        });
-      env[name] = row.value;
-    }
+    } else if (row.value !== '') env[name] = row.value;
+    else if (keepsStoredEnv(row)) env[name] = STORED;
+    else issues.push({ path: `body.env.${name}`, message: 'needs its value' });
   }
   return env;
 }

@@ -1,8 +1,10 @@
 /**
  * Authorized apps: the OAuth clients (Claude, Cursor, …) the caller let act
  * for them, with the servers each may reach; revoking one ends its tokens.
- * Admins and owners also see every member's apps that reach this workspace.
+ * Admins and owners also see every member's apps that reach this workspace,
+ * and revoke them there: the app loses this workspace's servers only.
  */
+import { useState } from 'react';
 import { api } from '../api/client';
 import type { ApiResult } from '../api/client';
 import { useApi } from '../api/use-api';
@@ -19,11 +21,14 @@ function AppsTable({
   apps,
   owner,
   onRevoke,
+  revokeNote,
 }: {
   caption: string;
   apps: readonly (App & { userId?: string })[];
   owner?: (userId: string) => string;
   onRevoke?: (app: App) => Promise<void>;
+  /** What revoking does, in the confirmation. */
+  revokeNote?: string;
 }) {
   return (
     <div className="table-wrap">
@@ -44,58 +49,70 @@ function AppsTable({
           </tr>
         </thead>
         <tbody>
-          {apps.map((app) => (
-            <tr key={app.grantId}>
-              <td>
-                <strong>{app.clientName}</strong>
-                {app.clientName !== app.clientId ? (
-                  <div className="muted mono">{app.clientId}</div>
-                ) : null}
-                {app.scopes.includes('offline_access') ? (
-                  <span className="badge">stays signed in</span>
-                ) : null}
-              </td>
-              {owner !== undefined ? <td>{owner(app.userId ?? '')}</td> : null}
-              <td>
-                <ul className="people-plain-list">
-                  {app.resources.map((resource) => (
-                    <li key={resource.resource} className="mono">
-                      {resource.resource}
-                    </li>
-                  ))}
-                </ul>
-              </td>
-              <td>{formatTime(app.createdAt)}</td>
-              <td>{formatTime(app.expiresAt)}</td>
-              {onRevoke !== undefined ? (
+          {apps.map((app) => {
+            const whose = owner !== undefined ? ` of ${owner(app.userId ?? '')}` : '';
+            return (
+              <tr key={app.grantId}>
                 <td>
-                  <ConfirmButton
-                    label="Revoke"
-                    name={`Revoke ${app.clientName}`}
-                    title={`Revoke ${app.clientName}?`}
-                    confirmLabel="Revoke access"
-                    onConfirm={() => onRevoke(app)}
-                  >
-                    <p>Its tokens stop working at once; it has to ask you again to connect.</p>
-                  </ConfirmButton>
+                  <strong>{app.clientName}</strong>
+                  {app.clientName !== app.clientId ? (
+                    <div className="muted mono">{app.clientId}</div>
+                  ) : null}
+                  {app.scopes.includes('offline_access') ? (
+                    <span className="badge">stays signed in</span>
+                  ) : null}
                 </td>
-              ) : null}
-            </tr>
-          ))}
+                {owner !== undefined ? <td>{owner(app.userId ?? '')}</td> : null}
+                <td>
+                  <ul className="people-plain-list">
+                    {app.resources.map((resource) => (
+                      <li key={resource.resource} className="mono">
+                        {resource.resource}
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+                <td>{formatTime(app.createdAt)}</td>
+                <td>{formatTime(app.expiresAt)}</td>
+                {onRevoke !== undefined ? (
+                  <td>
+                    <ConfirmButton
+                      label="Revoke"
+                      name={`Revoke ${app.clientName}${whose}`}
+                      title={`Revoke ${app.clientName}?`}
+                      confirmLabel="Revoke access"
+                      onConfirm={() => onRevoke(app)}
+                    >
+                      <p>{revokeNote}</p>
+                    </ConfirmButton>
+                  </td>
+                ) : null}
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>
   );
 }
 
-function WorkspaceApps({ workspaceId }: { workspaceId: string }) {
+function WorkspaceApps({
+  workspaceId,
+  revocations,
+  onRevoked,
+}: {
+  workspaceId: string;
+  /** Counts revocations made on this page, so both lists load again after each. */
+  revocations: number;
+  onRevoked: () => void;
+}) {
   const apps = useApi(
     (signal) =>
       api.get('/api/v1/workspaces/{workspaceId}/authorized-apps', {
         path: { workspaceId },
         signal,
       }),
-    [workspaceId],
+    [workspaceId, revocations],
   );
   const members = useApi(
     (signal) =>
@@ -115,6 +132,13 @@ function WorkspaceApps({ workspaceId }: { workspaceId: string }) {
           caption="Members' apps"
           apps={apps.data}
           owner={(userId) => emails.get(userId) ?? userId}
+          revokeNote="Its tokens for this workspace's servers stop working at once; its access to other workspaces stays. The member has to approve it again to reconnect it here."
+          onRevoke={async (app) => {
+            await api.delete('/api/v1/workspaces/{workspaceId}/authorized-apps/{grantId}', {
+              path: { workspaceId, grantId: app.grantId },
+            });
+            onRevoked();
+          }}
         />
       ) : null}
     </section>
@@ -124,7 +148,9 @@ function WorkspaceApps({ workspaceId }: { workspaceId: string }) {
 export function AuthorizedAppsPage() {
   const workspaceId = useWorkspaceId();
   const { canManage } = useSession();
-  const mine = useApi((signal) => api.get('/api/v1/me/authorized-apps', { signal }), []);
+  const [revocations, setRevocations] = useState(0);
+  const revoked = () => setRevocations((count) => count + 1);
+  const mine = useApi((signal) => api.get('/api/v1/me/authorized-apps', { signal }), [revocations]);
   return (
     <>
       <PageHeader
@@ -141,15 +167,18 @@ export function AuthorizedAppsPage() {
         <AppsTable
           caption="Your authorized apps"
           apps={mine.data}
+          revokeNote="Its tokens stop working at once; it has to ask you again to connect."
           onRevoke={async (app) => {
             await api.delete('/api/v1/me/authorized-apps/{grantId}', {
               path: { grantId: app.grantId },
             });
-            mine.reload();
+            revoked();
           }}
         />
       ) : null}
-      {canManage ? <WorkspaceApps workspaceId={workspaceId} /> : null}
+      {canManage ? (
+        <WorkspaceApps workspaceId={workspaceId} revocations={revocations} onRevoked={revoked} />
+      ) : null}
     </>
   );
 }

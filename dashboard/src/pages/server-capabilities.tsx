@@ -1,7 +1,7 @@
 /**
  * The capabilities tab of a server: which tools, resources and prompts the
  * workspace sees (toggles, the mode), how tools are presented (rename,
- * description), per-role rules, tool pinning (quarantined tools with their
+ * title, description) and judged (annotation overrides), per-role rules, tool pinning (quarantined tools with their
  * diff, approve / quarantine) and per-role argument constraints. Edits make
  * a draft of the policy document, saved as one new version.
  */
@@ -17,6 +17,7 @@ import { PolicyToolsTable } from '../components/policy-tools-table';
 import { itemRows, toolRows } from '../policy/capability-rows';
 import type { LiveItem } from '../policy/capability-rows';
 import { setMode, setPinTools } from '../policy/policy-document';
+import { namingProblems } from '../policy/tool-overrides';
 import { usePolicy } from '../policy/use-policy';
 import { useSession, useWorkspaceId } from '../session';
 
@@ -46,7 +47,10 @@ function liveLists(data: Capabilities | undefined): LiveLists | undefined {
     state: entry.state,
   });
   return {
-    tools: data.tools.map((tool) => item(tool.name, tool)),
+    tools: data.tools.map((tool) => ({
+      ...item(tool.name, tool),
+      annotations: tool.annotations ?? undefined,
+    })),
     resources: data.resources.map((resource) => item(resource.uri, resource)),
     resourceTemplates: data.resource_templates.map((template) =>
       item(template.uri_template, template),
@@ -101,6 +105,11 @@ function ManagerCapabilities({ server }: { server: ServerDetail }) {
   };
   const tools = toolRows(draft, pins.data, live?.tools);
   const quarantined = tools.filter((row) => row.quarantined);
+  const nameProblems = namingProblems(
+    draft,
+    tools.map((row) => row.name),
+  );
+  const refused = [...nameProblems.keys()];
   return (
     <div className="policy-capabilities">
       {capabilities.error !== undefined ? (
@@ -178,6 +187,7 @@ function ManagerCapabilities({ server }: { server: ServerDetail }) {
           pinning={pinning}
           directory={directory}
           onPinChanged={onPinChanged}
+          nameProblems={nameProblems}
         />
       </section>
       <PolicyItemTable
@@ -205,7 +215,14 @@ function ManagerCapabilities({ server }: { server: ServerDetail }) {
         policy={policy}
         directory={directory}
       />
-      <PolicySaveBar policy={policy} />
+      <PolicySaveBar
+        policy={policy}
+        blocked={
+          refused.length === 0
+            ? undefined
+            : `Choose another name for ${refused.join(', ')} to save.`
+        }
+      />
     </div>
   );
 }

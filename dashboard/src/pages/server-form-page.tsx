@@ -63,7 +63,8 @@ function Editor({ initial, editing }: { initial: ServerForm; editing: boolean })
       {editing ? (
         <div className="banner banner-warn" role="note">
           Secret values (header values, the client secret, environment values) are never shown.
-          Enter them again to keep them: saving replaces the whole definition.
+          Leave a stored one empty to keep it, type a new one to replace it, or remove its row.
+          Moving the URL to another host asks for them again.
         </div>
       ) : null}
       {issues.length > 0 ? (

@@ -2,6 +2,8 @@
  * Usage limits of the workspace: rules that count requests (by server, tool,
  * method) per group in fixed UTC windows. Every member reads them (they
  * explain a refusal); admins and owners create, replace and delete them.
+ * Each rule shows how much of its current window is used, per counter
+ * (members see their own counters and the shared ones; admins everyone's).
  */
 import { useState } from 'react';
 import type { FormEvent } from 'react';
@@ -9,6 +11,7 @@ import { api } from '../api/client';
 import { useApi } from '../api/use-api';
 import { ErrorBanner } from '../components/error-banner';
 import { PageHeader } from '../components/page-header';
+import { UsageCounts } from '../components/usage-counts';
 import { formatCount } from '../format';
 import {
   USAGE_GROUPS,
@@ -18,6 +21,8 @@ import {
   usageLimitForm,
 } from '../policy/usage-limit-form';
 import type { UsageLimitForm, UsageLimitRule, UsagePeriod } from '../policy/usage-limit-form';
+import type { LimitUsage } from '../policy/usage-limit-usage';
+import { clockTime } from '../policy/usage-limit-usage';
 import { useSession, useWorkspaceId } from '../session';
 
 const GROUP_LABELS: Record<string, string> = {
@@ -174,11 +179,15 @@ function RuleForm({
 
 function RuleRow({
   rule,
+  usage,
+  usageAt,
   canManage,
   onEdit,
   onDelete,
 }: {
   rule: UsageLimitRule;
+  usage: LimitUsage | undefined;
+  usageAt: Date | undefined;
   canManage: boolean;
   onEdit: () => void;
   onDelete: () => Promise<void>;
@@ -192,6 +201,9 @@ function RuleRow({
       <td>{describeRule(rule)}</td>
       <td className="num">{formatCount(rule.limit)}</td>
       <td>{rule.period}</td>
+      <td>
+        <UsageCounts usage={usage} at={usageAt} />
+      </td>
       {canManage ? (
         <td>
           <div className="actions">
@@ -229,6 +241,18 @@ export function UsageLimitsPage() {
       api.get('/api/v1/workspaces/{workspaceId}/usage-limits', { path: { workspaceId }, signal }),
     [workspaceId],
   );
+  // The time of the read travels with the counts: "resets in" is relative to it.
+  const usage = useApi(
+    async (signal) => ({
+      at: new Date(),
+      limits: await api.get('/api/v1/workspaces/{workspaceId}/usage', {
+        path: { workspaceId },
+        signal,
+      }),
+    }),
+    [workspaceId],
+  );
+  const usageByName = new Map((usage.data?.limits ?? []).map((entry) => [entry.name, entry]));
   const [editing, setEditing] = useState<{ rule?: UsageLimitRule } | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
   const [error, setError] = useState<Error | undefined>();
@@ -240,6 +264,7 @@ export function UsageLimitsPage() {
       });
       setNotice(`Deleted ${rule.name}.`);
       rules.reload();
+      usage.reload();
     } catch (reason) {
       setError(reason instanceof Error ? reason : new Error(String(reason)));
     }
@@ -250,11 +275,16 @@ export function UsageLimitsPage() {
         title="Usage limits"
         description="Every rule that matches a request must allow it; a refused call gets rate_limited with the seconds to wait. Counters use fixed UTC windows."
         actions={
-          canManage && editing === undefined ? (
-            <button type="button" className="primary" onClick={() => setEditing({})}>
-              New usage limit
+          <>
+            <button type="button" onClick={usage.reload} disabled={usage.loading}>
+              Refresh counts
             </button>
-          ) : undefined
+            {canManage && editing === undefined ? (
+              <button type="button" className="primary" onClick={() => setEditing({})}>
+                New usage limit
+              </button>
+            ) : null}
+          </>
         }
       />
       {notice !== undefined ? (
@@ -273,11 +303,18 @@ export function UsageLimitsPage() {
             setEditing(undefined);
             setNotice(`Saved ${name}; it applies within a second on every instance.`);
             rules.reload();
+            usage.reload();
           }}
           onCancel={() => setEditing(undefined)}
         />
       ) : null}
       {rules.error !== undefined ? <ErrorBanner error={rules.error} retry={rules.reload} /> : null}
+      {usage.error !== undefined ? <ErrorBanner error={usage.error} retry={usage.reload} /> : null}
+      {usage.data !== undefined && (rules.data?.length ?? 0) > 0 ? (
+        <p className="muted" aria-live="polite">
+          Counts as of {clockTime(usage.data.at, undefined, true)}.
+        </p>
+      ) : null}
       {rules.data === undefined ? (
         rules.error === undefined ? (
           <p className="loading">Loading…</p>
@@ -295,6 +332,7 @@ export function UsageLimitsPage() {
                   Limit
                 </th>
                 <th scope="col">Period</th>
+                <th scope="col">Used now</th>
                 {canManage ? (
                   <th scope="col">
                     <span className="visually-hidden">Actions</span>
@@ -307,6 +345,8 @@ export function UsageLimitsPage() {
                 <RuleRow
                   key={rule.name}
                   rule={rule}
+                  usage={usageByName.get(rule.name)}
+                  usageAt={usage.data?.at}
                   canManage={canManage}
                   onEdit={() => {
                     setNotice(undefined);

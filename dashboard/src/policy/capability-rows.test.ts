@@ -54,6 +54,23 @@ describe('capability rows', () => {
     assert.equal(search.live, undefined);
   });
 
+  it('takes a tool’s annotations from the live list, else from the definition last seen', () => {
+    const seen: ToolPin = {
+      ...pin('search', 'visible', 'seen text'),
+      definition: { name: 'search', annotations: { readOnlyHint: false } },
+    };
+    const offline = toolRows(document, [seen], undefined).find((row) => row.name === 'search')!;
+    assert.deepEqual(offline.upstreamAnnotations, { readOnlyHint: false });
+    const live = toolRows(
+      document,
+      [seen],
+      [{ name: 'search', annotations: { readOnlyHint: true } }],
+    ).find((row) => row.name === 'search')!;
+    assert.deepEqual(live.upstreamAnnotations, { readOnlyHint: true });
+    const none = toolRows(document, [], [{ name: 'add' }]).find((row) => row.name === 'add')!;
+    assert.equal(none.upstreamAnnotations, undefined);
+  });
+
   it('lists prompts from the live list and the policy', () => {
     const rows = itemRows(document, 'prompts', [{ name: 'greet' }]);
     assert.deepEqual(

@@ -19,6 +19,8 @@ export interface LiveItem {
   readonly name: string;
   readonly title?: string | undefined;
   readonly description?: string | undefined;
+  /** A tool's annotations as the upstream gives them. */
+  readonly annotations?: Readonly<Record<string, unknown>> | undefined;
   /** The gateway's decision at workspace level, when the live list gives it. */
   readonly state?: PinState | undefined;
 }
@@ -39,6 +41,8 @@ export interface CapabilityRow {
 
 export interface ToolRow extends CapabilityRow {
   readonly rule: ToolRule;
+  /** The upstream's annotations (live, else the definition last seen), before overrides. */
+  readonly upstreamAnnotations: Readonly<Record<string, unknown>> | undefined;
   /** The pin, when the gateway has seen the tool. */
   readonly pin: ToolPin | undefined;
   readonly quarantined: boolean;
@@ -46,6 +50,12 @@ export interface ToolRow extends CapabilityRow {
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+function objectOf(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function baseRow(
@@ -91,6 +101,8 @@ export function toolRows(
         title: base.title ?? text(pin?.definition?.title),
         description: base.description ?? text(pin?.definition?.description),
         rule: ruleFor(document, 'tools', name),
+        upstreamAnnotations:
+          liveItem !== undefined ? liveItem.annotations : objectOf(pin?.definition?.annotations),
         pin,
         quarantined: pin?.state === 'quarantined' || liveItem?.state === 'quarantined',
       };

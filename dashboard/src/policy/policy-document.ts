@@ -121,6 +121,16 @@ export function setMemberRule(
   return { ...document, [section]: withRule(document[section], name, rule) };
 }
 
+/** Replaces an item's whole rule; an empty rule is dropped. */
+export function setRule(
+  document: PolicyDocument,
+  section: ItemSection,
+  name: string,
+  rule: ToolRule,
+): PolicyDocument {
+  return { ...document, [section]: withRule(document[section], name, rule) };
+}
+
 /** Renames a tool or changes its description; an empty string removes the override. */
 export function setToolOverride(
   document: PolicyDocument,

@@ -135,6 +135,25 @@ describe('access token verification', () => {
     assert.equal(await tokens.verify(jwt), undefined);
   });
 
+  it("asks about the grant with the token's audience, refusing it once the grant stops covering it", async () => {
+    const covered = new Set([RESOURCE]);
+    const asked: string[][] = [];
+    const tokens = createAccessTokenVerifier({
+      issuer: ISSUER,
+      keys: () => [publicJwk],
+      isGrantActive: (gid, audience) => {
+        asked.push([...audience]);
+        return Promise.resolve(gid === 'grant-1' && audience.every((url) => covered.has(url)));
+      },
+    });
+    const jwt = await token();
+    assert.ok(await tokens.verify(jwt));
+    assert.deepEqual(asked, [[RESOURCE]]);
+    covered.delete(RESOURCE);
+    tokens.forgetGrant('grant-1');
+    assert.equal(await tokens.verify(jwt), undefined);
+  });
+
   it('refuses a cached token once it expires', async () => {
     let clock = Date.now();
     const { tokens } = verifier(new Set(['grant-1']), () => clock);

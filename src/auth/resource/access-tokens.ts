@@ -1,7 +1,7 @@
 /**
  * Verification of the access tokens the gateway's authorization server
  * issues: RFC 9068 JWTs (ES256, `typ: at+jwt`), checked for signature,
- * issuer, expiry and a live grant. Audience and scope are checked per
+ * issuer, expiry and a live grant that still covers the token's audience. Audience and scope are checked per
  * request by `authorize`, since they depend on the addressed server.
  *
  * Verified tokens are cached by their exact string, so a client's every
@@ -34,8 +34,12 @@ export interface AccessTokenVerifierOptions {
   issuer: string;
   /** Public keys of the authorization server, read on each cache miss (keys may rotate). */
   keys: () => readonly JWK[];
-  /** Whether the grant still exists and is unexpired. */
-  isGrantActive: (grantId: string) => Promise<boolean>;
+  /**
+   * Whether the grant still exists, is unexpired and still covers the
+   * token's audience (an admin may withdraw one workspace's resources from a
+   * grant that also reaches others).
+   */
+  isGrantActive: (grantId: string, audience: readonly string[]) => Promise<boolean>;
   now?: () => number;
 }
 
@@ -101,7 +105,7 @@ export function createAccessTokenVerifier(
   }
 
   async function recheckGrant(token: string, entry: CachedToken, at: number) {
-    if (!(await options.isGrantActive(entry.claims.grantId))) {
+    if (!(await options.isGrantActive(entry.claims.grantId, entry.claims.audience))) {
       forget(token, entry.claims.grantId);
       return undefined;
     }
@@ -125,7 +129,8 @@ export function createAccessTokenVerifier(
       if (error instanceof joseErrors.JOSEError) return undefined;
       throw error;
     }
-    if (claims === undefined || !(await options.isGrantActive(claims.grantId))) return undefined;
+    if (claims === undefined || !(await options.isGrantActive(claims.grantId, claims.audience)))
+      return undefined;
     remember(token, claims, at);
     return claims;
   }

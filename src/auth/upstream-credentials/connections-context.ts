@@ -1,8 +1,19 @@
 /**
  * What connecting to, and refreshing at, one OAuth upstream needs: its
  * discovery (cached per server URL), the gateway's client registration at
- * its authorization server (admin-provided, or registered once per issuer
- * and stored sealed), who owns a connection, and where a member connects.
+ * its authorization server (admin-provided, or registered and stored
+ * sealed), who owns a connection, and where a member connects.
+ *
+ * Which registrations are shared (RFC 7591 clients the gateway registers):
+ * - authorization code (per_user, shared): one client per issuer and redirect
+ *   URI, for every workspace. The identity upstream is the account whose
+ *   owner consented; the client only names the gateway, as one app is shared
+ *   by all its users anywhere.
+ * - client_credentials: one client per issuer and workspace. The token's
+ *   subject IS the client (RFC 6749 §4.4), so a client shared by two
+ *   workspaces would make them one upstream principal, seeing each other's
+ *   data. Servers of one workspace share its client (one tenant); a server
+ *   needing an identity of its own gets a pre-registered `client_id`.
  */
 import type { ServerDefinition, UpstreamOAuthSettings } from '../../store/model.ts';
 import { WORKSPACE_OWNER } from '../../store/model.ts';
@@ -24,8 +35,13 @@ export const REGISTRATION_SECRET_PURPOSE = 'upstream-registration-secret';
 export const AUTHORIZATION_PURPOSE = 'upstream-authorization';
 
 const DISCOVERY_TTL_MS = 3_600_000;
-/** Registrations for the client_credentials grant have no redirect URI; this names their row. */
-const CLIENT_CREDENTIALS_KEY = 'urn:portcullis:client_credentials';
+/**
+ * Registrations for the client_credentials grant have no redirect URI; this
+ * names a workspace's row. (Migration 0013 drops the row once shared by all.)
+ */
+export function clientCredentialsKey(workspaceId: string): string {
+  return `urn:portcullis:client_credentials:workspace:${encodeURIComponent(workspaceId)}`;
+}
 
 export interface ConnectionsContextDeps {
   readonly store: Store;
@@ -113,6 +129,7 @@ export function createConnectionsContext(deps: ConnectionsContextDeps): Connecti
           : new Date(registration.clientSecretExpiresAt * 1000),
       method: registration.method,
       tokenEndpointAuthMethod: registration.tokenEndpointAuthMethod,
+      workspaceId: grant === 'client_credentials' ? server.workspaceId : null,
     });
     return registration;
   };
@@ -153,7 +170,10 @@ export function createConnectionsContext(deps: ConnectionsContextDeps): Connecti
       const given = preRegistered(settings);
       if (given !== undefined)
         return deps.oauthClient.register(discovery.metadata, { redirectUri, preRegistered: given });
-      const key = settings.grant === 'client_credentials' ? CLIENT_CREDENTIALS_KEY : redirectUri;
+      const key =
+        settings.grant === 'client_credentials'
+          ? clientCredentialsKey(server.workspaceId)
+          : redirectUri;
       const stored = await deps.store.upstreamClients.find(discovery.issuer, key);
       const expired =
         stored?.clientSecretExpiresAt != null && stored.clientSecretExpiresAt.getTime() <= now();
@@ -179,7 +199,7 @@ export function createConnectionsContext(deps: ConnectionsContextDeps): Connecti
           redirectUri,
         };
       }
-      // One registration per issuer at a time in this process.
+      // One registration per issuer and key at a time in this process.
       const flightKey = `${discovery.issuer}\n${key}`;
       let pending = registering.get(flightKey);
       if (pending === undefined) {

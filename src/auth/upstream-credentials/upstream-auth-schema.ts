@@ -178,23 +178,30 @@ export const configOAuthSchema = z
   );
 
 /** Admin API: the client secret itself, sealed at once and never returned. */
-export const apiOAuthSchema = z
-  .strictObject({
-    ...oauthFields,
-    client_secret: z
-      .string()
-      .min(1)
-      .max(4096)
-      .refine(isValidHeaderValue, 'must not contain control characters')
-      .optional(),
-  })
-  .superRefine((oauth, ctx) => {
-    checkOAuth(oauth, oauth.client_secret !== undefined, 'client_secret', ctx);
-  })
-  .transform(({ client_secret, ...oauth }): DeclaredOAuth<{ value: string }> => ({
-    ...oauth,
-    ...(client_secret === undefined ? {} : { client_secret: { value: client_secret } }),
-  }));
+export const apiClientSecret = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine(isValidHeaderValue, 'must not contain control characters')
+  .transform((value) => ({ value }));
+
+/**
+ * The admin API's `oauth`, around how its client secret is given: the secret
+ * itself, or (replacing a stored server) also a marker keeping the stored one.
+ */
+export function apiOAuthSchemaWith<V>(clientSecret: z.ZodType<V>): z.ZodType<DeclaredOAuth<V>> {
+  return z
+    .strictObject({ ...oauthFields, client_secret: clientSecret.optional() })
+    .superRefine((oauth, ctx) => {
+      checkOAuth(oauth, oauth.client_secret !== undefined, 'client_secret', ctx);
+    })
+    .transform(({ client_secret, ...oauth }): DeclaredOAuth<V> => ({
+      ...oauth,
+      ...(client_secret === undefined ? {} : { client_secret }),
+    }));
+}
+
+export const apiOAuthSchema = apiOAuthSchemaWith(apiClientSecret);
 
 /** Builds the `upstream_auth` schema around how one secret value is given. */
 export function upstreamAuthSchema<V>(

@@ -50,6 +50,40 @@ export function usageCountersContract(kind: string, pair: CountersPair, skip?: s
       assert.equal((await b.consume('a', 1000, 1)).allowed, false);
     });
 
+    it('reads a scope’s counters of the current window from any instance, taking nothing', async () => {
+      let now = 3_600_000 * 10 + 600_000;
+      const [a, b] = await pair(() => now);
+      const sorted = (reading: Awaited<ReturnType<typeof a.read>>) =>
+        [...reading.counters].sort((x, y) => x.key.localeCompare(y.key));
+      assert.deepEqual(await b.read('rule', 3_600_000), {
+        windowStart: 3_600_000 * 10,
+        windowEnd: 3_600_000 * 11,
+        counters: [],
+      });
+      for (let i = 0; i < 3; i++) await a.consume('rule\u0000m:alice', 3_600_000, 5, 'rule');
+      await b.consume('rule\u0000m:bob', 3_600_000, 5, 'rule');
+      await b.consume('other\u0000m:alice', 3_600_000, 5, 'other');
+      await a.consume('rule\u0000m:alice', 60_000, 5, 'rule');
+      for (let i = 0; i < 3; i++) {
+        const reading = await (i % 2 === 0 ? a : b).read('rule', 3_600_000);
+        assert.equal(reading.windowEnd, 3_600_000 * 11);
+        assert.deepEqual(sorted(reading), [
+          { key: 'rule\u0000m:alice', count: 3 },
+          { key: 'rule\u0000m:bob', count: 1 },
+        ]);
+      }
+      assert.equal((await a.consume('rule\u0000m:bob', 3_600_000, 2, 'rule')).remaining, 0);
+      now += 3_000_000;
+      assert.deepEqual((await a.read('rule', 3_600_000)).counters, [], 'a new window is empty');
+    });
+
+    it('reads a counter consumed without a scope under its own key, refusals uncounted', async () => {
+      const [a, b] = await pair(() => 5);
+      for (let i = 0; i < 4; i++) await a.consume('solo', 1000, 2);
+      assert.deepEqual((await b.read('solo', 1000)).counters, [{ key: 'solo', count: 2 }]);
+      await assert.rejects(async () => b.read('solo', 0), RangeError);
+    });
+
     it('allows exactly N of 3N concurrent consumes spread over two instances', async () => {
       const [a, b] = await pair();
       const limit = 50;

@@ -73,6 +73,36 @@ export function upstreamConnectionsContract(h: ContractHarness): void {
       await store.upstreamClients.remove(first.issuer, first.redirectUri);
       assert.deepEqual(await store.upstreamClients.list(), []);
     });
+
+    it("a workspace's own registration goes with the workspace; shared ones stay", async (t) => {
+      const store = await h.open(t);
+      await store.workspaces.upsert({ id: 'globex', name: 'Globex' });
+      const registration = {
+        issuer: 'https://as.test',
+        clientSecret: null,
+        clientSecretExpiresAt: null,
+        method: 'dynamic',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+      } as const;
+      const own = await store.upstreamClients.save({
+        ...registration,
+        redirectUri: 'urn:portcullis:client_credentials:workspace:globex',
+        clientId: 'globex-robot',
+        workspaceId: 'globex',
+      });
+      assert.equal(own.workspaceId, 'globex');
+      const shared = await store.upstreamClients.save({
+        ...registration,
+        redirectUri: 'https://gw.test/oauth/upstream/callback',
+        clientId: 'gateway-app',
+      });
+      assert.equal(shared.workspaceId, null);
+      await store.workspaces.remove('globex');
+      assert.deepEqual(
+        (await store.upstreamClients.list()).map((client) => client.clientId),
+        ['gateway-app'],
+      );
+    });
   });
 
   describe('upstream connections', () => {

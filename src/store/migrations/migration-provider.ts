@@ -16,6 +16,7 @@ import { requestRecordDetails } from './0009-request-record-details.ts';
 import { auditLog } from './0010-audit-log.ts';
 import { memberSecrets } from './0011-member-secrets.ts';
 import { requestRecordsLeanIndexes } from './0012-request-records-lean-indexes.ts';
+import { upstreamClientWorkspaces } from './0013-upstream-client-workspaces.ts';
 
 const migrations = {
   '0001-initial-schema': initialSchema,
@@ -30,6 +31,7 @@ const migrations = {
   '0010-audit-log': auditLog,
   '0011-member-secrets': memberSecrets,
   '0012-request-records-lean-indexes': requestRecordsLeanIndexes,
+  '0013-upstream-client-workspaces': upstreamClientWorkspaces,
 } satisfies Record<string, (codec: DialectCodec) => Migration>;
 
 /** Every migration name, in the order they apply. */
