@@ -7,9 +7,6 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, request as forward } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -17,6 +14,8 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
 import { createCookieJar } from '../support/cookie-jar.ts';
+import { startHeaderGate } from '../support/header-gate.ts';
+import type { HeaderGate } from '../support/header-gate.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway, TestServer } from '../support/gateway.ts';
 import { connectWithOAuth, createTestOAuthProvider, jarBrowser } from '../support/oauth-client.ts';
@@ -26,50 +25,6 @@ import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
 const UPSTREAM_TOKEN = `static-${crypto.randomBytes(12).toString('hex')}`;
 const USER = { email: 'grace@acme.test', password: 'a long enough test password' };
 const REDIRECT_URL = 'http://127.0.0.1:47124/callback';
-
-interface Gate {
-  url: string;
-  /** Headers of every request that reached the gate, refused ones included. */
-  seen: IncomingHttpHeaders[];
-  close(): Promise<void>;
-}
-
-/**
- * An upstream that requires `Authorization: Bearer <UPSTREAM_TOKEN>` (401
- * otherwise) in front of the fixture server, recording what it receives.
- */
-async function startGate(target: string): Promise<Gate> {
-  const to = new URL(target);
-  const seen: IncomingHttpHeaders[] = [];
-  const server = createServer((req, res) => {
-    seen.push(req.headers);
-    if (req.headers.authorization !== `Bearer ${UPSTREAM_TOKEN}`) {
-      res.writeHead(401, { 'content-type': 'application/json' });
-      res.end('{"error":"unauthorized"}');
-      return;
-    }
-    const upstream = forward(
-      { host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}${to.pathname}`,
-    seen,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 async function listTools(
   endpoint: string,
@@ -89,12 +44,12 @@ async function listTools(
 
 describe('upstream auth', () => {
   let fixture: RunningFixtureServer;
-  let gate: Gate;
+  let gate: HeaderGate;
   let gateway: TestGateway;
 
   before(async () => {
     fixture = await startFixtureServer({ era: 'dual' });
-    gate = await startGate(fixture.url);
+    gate = await startHeaderGate(fixture.url, 'authorization', `Bearer ${UPSTREAM_TOKEN}`);
     const servers = [
       {
         id: 'guarded',
