@@ -122,6 +122,24 @@ describe('usage limits through the gateway', () => {
     assert.equal(removed.status, 204);
   });
 
+  it('a tool the policy renames keeps counting under its upstream name', async () => {
+    const policy = await fetch(`${gateway.url}/api/v1/workspaces/acme/servers/modern/policy`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tools: { test_image_content: { name: 'draw_picture' } } }),
+    });
+    assert.equal(policy.status, 200, await policy.text());
+    const client = await connectClient(gateway, 'modern', { mode: 'legacy' });
+    try {
+      // The 2026-07-28 test above used both of "two-images" calls this hour, by the upstream name.
+      const refused = await rejection(client.callTool({ name: 'draw_picture', arguments: {} }));
+      assert.equal(refused.code, -32005);
+      assert.match(refused.message, /two-images/);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('notes each refusal on its request record', async () => {
     const records = await gateway.closeAndReadRecords();
     const refused = records.filter((record) => record.errorMessage === 'rate_limited');

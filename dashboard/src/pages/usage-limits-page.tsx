@@ -124,7 +124,11 @@ function RuleForm({
           <option value={form.server}>{form.server}</option>
         ) : null}
       </select>
-      {field('tool', 'Tool', 'Blank: every tool. A tool implies tools/call.')}
+      {field(
+        'tool',
+        'Tool',
+        'Blank: every tool. A tool implies tools/call. Its upstream name, also when the policy renames it.',
+      )}
       {field('method', 'Method', 'Blank: every request, or a JSON-RPC method such as tools/call.')}
       <fieldset>
         <legend>Count separately per</legend>
