@@ -5,12 +5,14 @@
  * answers them the same way.
  */
 import net from 'node:net';
+import type { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { toMessage } from '../mcp/json-rpc.ts';
 import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { GatewayErrorOptions } from '../shared/errors.ts';
+import { UpstreamBodyError, contentTypeOf, dispatchBuffering } from './buffering-dispatch.ts';
 import type { AddressGuard } from './ssrf-guard.ts';
 
 export type ReplyBody = Dispatcher.ResponseData['body'];
@@ -36,9 +38,22 @@ export interface HttpExchange {
   signal?: AbortSignal;
 }
 
+/** An exchange whose JSON answer was read whole (`text`); any other answer keeps its `body`. */
+export type BufferedReply = Omit<UpstreamReply, 'body'> &
+  (
+    | { readonly text: string; readonly body?: undefined }
+    | { readonly body: Readable; readonly text?: undefined }
+  );
+
 export interface HttpClient {
   readonly url: URL;
   exchange(request: HttpExchange): Promise<UpstreamReply>;
+  /**
+   * As `exchange`, reading a JSON answer of at most `limit` bytes into
+   * `text` (buffering-dispatch.ts). A failure while reading it is an
+   * `UpstreamBodyError`; one before the answer, a GatewayError.
+   */
+  exchangeBuffered(request: HttpExchange, limit: number): Promise<BufferedReply>;
   close(): Promise<void>;
 }
 
@@ -151,6 +166,27 @@ export function createHttpClient(
         throw describeUpstreamFailure(error, target, request.timeoutMs);
       }
     },
+    async exchangeBuffered(request, limit) {
+      try {
+        const answer = await dispatchBuffering(
+          pool,
+          {
+            method: request.method,
+            path: request.path ?? path,
+            headers: request.headers,
+            body: request.body ?? null,
+            headersTimeout: request.timeoutMs,
+            bodyTimeout: request.bodyTimeoutMs ?? request.timeoutMs,
+          },
+          limit,
+          request.signal,
+        );
+        return { ...answer, contentType: contentTypeOf(answer.headers) };
+      } catch (error) {
+        if (error instanceof UpstreamBodyError) throw error;
+        throw describeUpstreamFailure(error, target, request.timeoutMs);
+      }
+    },
     close: () => pool.close(),
   };
 }
@@ -159,14 +195,14 @@ export function createHttpClient(
  * Releases a reply body we will not read. Destroying an undici body emits an
  * 'error' event, so a listener must be in place first.
  */
-export function discard(body: ReplyBody): void {
+export function discard(body: Readable): void {
   if (body.destroyed) return;
   body.on('error', () => undefined);
   body.destroy();
 }
 
 /** Reads a whole reply body as text, bounded by `limit` bytes. */
-export function readBody(body: ReplyBody, limit: number): Promise<string> {
+export function readBody(body: Readable, limit: number): Promise<string> {
   // Plain 'data' events: an async iterator costs a promise per chunk, and
   // answers are usually one chunk.
   return new Promise((resolve, reject) => {
@@ -215,7 +251,7 @@ export function parseMessage(text: string, serverKey: string): JsonRpcMessage {
 /** Non-2xx answers without a JSON-RPC body become gateway errors naming the status. */
 export async function failureFor(
   status: number,
-  body: ReplyBody,
+  body: Readable,
   serverKey: string,
 ): Promise<GatewayError> {
   let detail = '';

@@ -1,6 +1,7 @@
 /**
  * Streamable HTTP upstream (both eras) on an undici Pool.
  */
+import type { Readable } from 'node:stream';
 import { errors as undiciErrors } from 'undici';
 import { GatewayError } from '../shared/errors.ts';
 import { toMessage } from '../mcp/json-rpc.ts';
@@ -13,7 +14,8 @@ import {
   parseMessage,
   readBody,
 } from './http-client.ts';
-import type { HttpClient, ReplyBody } from './http-client.ts';
+import type { HttpClient } from './http-client.ts';
+import { UpstreamBodyError } from './buffering-dispatch.ts';
 import { parseSse } from './sse-parser.ts';
 import type { AddressGuard } from './ssrf-guard.ts';
 import type { StreamedMessage, Upstream, UpstreamCall, UpstreamOutcome } from './upstream.ts';
@@ -60,7 +62,7 @@ function bodyFailure(error: unknown, serverKey: string, timeoutMs: number): Gate
 }
 
 async function* streamMessages(
-  body: ReplyBody,
+  body: Readable,
   serverKey: string,
   timeoutMs: number,
 ): AsyncGenerator<StreamedMessage> {
@@ -146,38 +148,37 @@ export function createStreamableHttpUpstream(
     serverKey,
     async post(message, call): Promise<UpstreamOutcome> {
       const text = JSON.stringify(message);
-      const reply = await client.exchange({
-        method: 'POST',
-        headers: {
-          ...callHeaders(call, 'application/json, text/event-stream', statics),
-          'content-type': 'application/json',
-        },
-        body: text,
-        timeoutMs: call.timeoutMs,
-        ...(call.signal ? { signal: call.signal } : {}),
-      });
+      const reply = await client
+        .exchangeBuffered(
+          {
+            method: 'POST',
+            headers: {
+              ...callHeaders(call, 'application/json, text/event-stream', statics),
+              'content-type': 'application/json',
+            },
+            body: text,
+            timeoutMs: call.timeoutMs,
+            ...(call.signal ? { signal: call.signal } : {}),
+          },
+          MAX_JSON_BYTES,
+        )
+        .catch((error: unknown) => {
+          throw error instanceof UpstreamBodyError
+            ? bodyFailure(error.cause, serverKey, call.timeoutMs)
+            : error;
+        });
       const sessionId = first(reply.headers['mcp-session-id']);
       if (reply.status === 404 && call.sessionId) {
-        discard(reply.body);
+        if (reply.body !== undefined) discard(reply.body);
         return { kind: 'session-gone', status: 404 };
       }
       if (reply.status === 202 || reply.status === 204) {
-        discard(reply.body);
+        if (reply.body !== undefined) discard(reply.body);
         return { kind: 'accepted', status: reply.status, sessionId };
       }
-      if (reply.contentType === 'text/event-stream' && reply.status < 300) {
-        return {
-          kind: 'stream',
-          status: reply.status,
-          sessionId,
-          messages: streamMessages(reply.body, serverKey, call.timeoutMs),
-          close: () => discard(reply.body),
-        };
-      }
-      if (reply.contentType === 'application/json') {
-        const bodyText = await readBody(reply.body, MAX_JSON_BYTES).catch((error: unknown) => {
-          throw bodyFailure(error, serverKey, call.timeoutMs);
-        });
+      if (reply.body === undefined) {
+        // A JSON answer, read whole.
+        const bodyText = reply.text;
         if (bodyText.length === 0 && reply.status < 300)
           return { kind: 'accepted', status: reply.status, sessionId };
         if (reply.status === 400 && call.sessionId && saysSessionUnknown(bodyText))
@@ -203,7 +204,17 @@ export function createStreamableHttpUpstream(
           bytes: Buffer.byteLength(bodyText),
         };
       }
-      throw await failureFor(reply.status, reply.body, serverKey);
+      const body = reply.body;
+      if (reply.contentType === 'text/event-stream' && reply.status < 300) {
+        return {
+          kind: 'stream',
+          status: reply.status,
+          sessionId,
+          messages: streamMessages(body, serverKey, call.timeoutMs),
+          close: () => discard(body),
+        };
+      }
+      throw await failureFor(reply.status, body, serverKey);
     },
 
     async listen(call) {
