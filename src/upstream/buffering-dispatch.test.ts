@@ -44,8 +44,10 @@ describe('dispatchBuffering', () => {
     const answer = await dispatchBuffering(pool, post(), 1024, undefined);
     assert.equal(answer.status, 200);
     assert.equal(answer.headers['x-seen'], 'yes');
-    assert.ok('text' in answer);
+    assert.equal(answer.body, undefined);
+    assert.equal(answer.contentType, 'application/json');
     assert.equal(answer.text, '{"jsonrpc":"2.0","id":1,"result":{}}');
+    assert.equal(answer.bytes, 36);
   });
 
   it('hands any other answer over as a stream, and letting it go stops the upstream', async () => {
@@ -58,7 +60,8 @@ describe('dispatchBuffering', () => {
       res.on('close', upstreamClosed);
     });
     const answer = await dispatchBuffering(pool, post(), 1024, undefined);
-    assert.ok('body' in answer);
+    assert.equal(answer.contentType, 'text/event-stream');
+    assert.ok(answer.body !== undefined);
     const first = await new Promise<string>((resolve) =>
       answer.body.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8'))),
     );

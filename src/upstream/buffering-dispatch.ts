@@ -14,11 +14,19 @@ import { GatewayError } from '../shared/errors.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 
-export type BufferedAnswer =
-  /** A JSON answer, read whole. */
-  | { readonly status: number; readonly headers: Headers; readonly text: string }
-  /** Anything else: the body to read. */
-  | { readonly status: number; readonly headers: Headers; readonly body: Readable };
+export type BufferedAnswer = {
+  readonly status: number;
+  readonly headers: Headers;
+  /** `application/json`, `text/event-stream`, or anything else the upstream sent. */
+  readonly contentType: string;
+} & (
+  | /** A JSON answer, read whole, and its size in bytes. */ {
+      readonly text: string;
+      readonly bytes: number;
+      readonly body?: undefined;
+    }
+  | /** Anything else: the body to read. */ { readonly body: Readable; readonly text?: undefined }
+);
 
 /** A failure after the answer's headers arrived: the upstream broke off (or went silent). */
 export class UpstreamBodyError extends Error {
@@ -53,6 +61,7 @@ export function dispatchBuffering(
     let body: Readable | undefined;
     let status = 0;
     let headers: Headers = {};
+    let contentType = '';
 
     const onAbort = (): void => {
       controller?.abort(
@@ -83,7 +92,8 @@ export function dispatchBuffering(
         if (statusCode < 200) return;
         status = statusCode;
         headers = responseHeaders;
-        if (contentTypeOf(headers) === 'application/json') {
+        contentType = contentTypeOf(headers);
+        if (contentType === 'application/json') {
           chunks = [];
           return;
         }
@@ -95,7 +105,7 @@ export function dispatchBuffering(
             callback(error);
           },
         });
-        resolve({ status, headers, body });
+        resolve({ status, headers, contentType, body });
       },
       onResponseData(active: Controller, chunk: Buffer) {
         if (body !== undefined) {
@@ -129,7 +139,7 @@ export function dispatchBuffering(
           chunks === undefined || chunks.length === 0
             ? ''
             : (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
-        resolve({ status, headers, text });
+        resolve({ status, headers, contentType, text, bytes: size });
       },
       onResponseError(_controller: Controller, error: Error) {
         fail(error);

@@ -13,6 +13,7 @@ import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { GatewayErrorOptions } from '../shared/errors.ts';
 import { UpstreamBodyError, contentTypeOf, dispatchBuffering } from './buffering-dispatch.ts';
+import type { BufferedAnswer } from './buffering-dispatch.ts';
 import type { AddressGuard } from './ssrf-guard.ts';
 
 export type ReplyBody = Dispatcher.ResponseData['body'];
@@ -39,11 +40,7 @@ export interface HttpExchange {
 }
 
 /** An exchange whose JSON answer was read whole (`text`); any other answer keeps its `body`. */
-export type BufferedReply = Omit<UpstreamReply, 'body'> &
-  (
-    | { readonly text: string; readonly body?: undefined }
-    | { readonly body: Readable; readonly text?: undefined }
-  );
+export type BufferedReply = BufferedAnswer;
 
 export interface HttpClient {
   readonly url: URL;
@@ -74,11 +71,6 @@ export class UpstreamHttpError extends GatewayError {
 /** The HTTP status an upstream answered with, when `error` is such an answer. */
 export function upstreamStatusOf(error: unknown): number | undefined {
   return error instanceof UpstreamHttpError ? error.upstreamStatus : undefined;
-}
-
-function headerValue(value: string | string[] | undefined): string {
-  if (value === undefined) return '';
-  return Array.isArray(value) ? (value[0] ?? '') : value;
 }
 
 export function describeUpstreamFailure(error: unknown, url: URL, timeoutMs: number): GatewayError {
@@ -152,14 +144,10 @@ export function createHttpClient(
           bodyTimeout: request.bodyTimeoutMs ?? request.timeoutMs,
           signal: request.signal,
         });
-        const contentType = headerValue(response.headers['content-type'])
-          .split(';')[0]!
-          .trim()
-          .toLowerCase();
         return {
           status: response.statusCode,
           headers: response.headers,
-          contentType,
+          contentType: contentTypeOf(response.headers),
           body: response.body,
         };
       } catch (error) {
@@ -181,7 +169,7 @@ export function createHttpClient(
           limit,
           request.signal,
         );
-        return { ...answer, contentType: contentTypeOf(answer.headers) };
+        return answer;
       } catch (error) {
         if (error instanceof UpstreamBodyError) throw error;
         throw describeUpstreamFailure(error, target, request.timeoutMs);

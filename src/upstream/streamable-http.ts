@@ -201,7 +201,7 @@ export function createStreamableHttpUpstream(
           status: reply.status,
           sessionId,
           message: parsed,
-          bytes: Buffer.byteLength(bodyText),
+          bytes: reply.bytes,
         };
       }
       const body = reply.body;
