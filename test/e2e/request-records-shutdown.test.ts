@@ -12,14 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
 import { stringify } from 'yaml';
 import { createStore } from '../../src/store/create-store.ts';
 import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
 import type { RequestRecord } from '../../src/telemetry/request-record.ts';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
-import { modernRequest } from '../support/mcp-http.ts';
+import { callSimpleText } from '../support/mcp-http.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const WORKERS = 8;
@@ -92,28 +91,11 @@ describe('request records survive SIGTERM mid-load', () => {
     let stopping = false;
     const worker = async (w: number) => {
       for (let i = 0; ; i++) {
-        const call = modernRequest(`${w}-${i}`, 'tools/call', {
-          name: 'test_simple_text',
-          arguments: {},
-        });
         sent++;
-        try {
-          const response = await request(endpoint, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              accept: 'application/json, text/event-stream',
-              authorization: `Bearer ${apiKey}`,
-              ...call.headers,
-            },
-            body: JSON.stringify(call.body),
-          });
-          const text = await response.body.text();
-          if (response.statusCode !== 200 || !text.includes('"result"')) return;
-          completed.push(String(response.headers['x-request-id']));
-        } catch {
-          return; // refused or reset: the gateway is going away
-        }
+        const requestId = await callSimpleText(endpoint, apiKey, `${w}-${i}`);
+        // Refused, failed or reset: the gateway is going away.
+        if (requestId === undefined) return;
+        completed.push(requestId);
         if (!stopping && completed.length >= SIGTERM_AFTER) {
           stopping = true;
           child.kill('SIGTERM');

@@ -15,14 +15,13 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
 import { stringify } from 'yaml';
 import { createStore } from '../../src/store/create-store.ts';
 import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
 import type { RequestRecord } from '../../src/telemetry/request-record.ts';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
-import { modernRequest } from '../support/mcp-http.ts';
+import { callSimpleText } from '../support/mcp-http.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const WORKERS = 8;
@@ -113,28 +112,11 @@ describe('request records survive SIGKILL mid-load through the record spool', ()
     let killed = false;
     const worker = async (w: number) => {
       for (let i = 0; ; i++) {
-        const call = modernRequest(`${w}-${i}`, 'tools/call', {
-          name: 'test_simple_text',
-          arguments: {},
-        });
         sent++;
-        try {
-          const response = await request(endpoint, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              accept: 'application/json, text/event-stream',
-              authorization: `Bearer ${apiKey}`,
-              ...call.headers,
-            },
-            body: JSON.stringify(call.body),
-          });
-          const text = await response.body.text();
-          if (response.statusCode !== 200 || !text.includes('"result"')) return;
-          completed.push(String(response.headers['x-request-id']));
-        } catch {
-          return; // reset by the kill
-        }
+        const requestId = await callSimpleText(endpoint, apiKey, `${w}-${i}`);
+        // Refused, failed or reset: the gateway is going away.
+        if (requestId === undefined) return;
+        completed.push(requestId);
         if (!killed && completed.length >= KILL_AFTER) {
           killed = true;
           first.child.kill('SIGKILL');

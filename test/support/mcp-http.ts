@@ -97,3 +97,34 @@ export function modernRequest(
   if (typeof name === 'string') headers['mcp-name'] = name;
   return { body, headers };
 }
+
+/**
+ * One 2026-07-28 `tools/call` of the fixture's `test_simple_text` with an
+ * API key: the gateway's request id when it completed with a result,
+ * undefined when it failed or the connection broke (load tests that stop
+ * or kill the gateway under it).
+ */
+export async function callSimpleText(
+  endpoint: string,
+  apiKey: string,
+  id: string,
+): Promise<string | undefined> {
+  const call = modernRequest(id, 'tools/call', { name: 'test_simple_text', arguments: {} });
+  try {
+    const response = await request(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${apiKey}`,
+        ...call.headers,
+      },
+      body: JSON.stringify(call.body),
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200 || !text.includes('"result"')) return undefined;
+    return String(response.headers['x-request-id']);
+  } catch {
+    return undefined;
+  }
+}
