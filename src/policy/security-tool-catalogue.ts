@@ -8,6 +8,7 @@
  * fails closed, read-only mode refuses the tool and confirmation asks.
  */
 import type { JsonObject } from '../mcp/json-rpc.ts';
+import { GenerationalCache } from '../shared/generational-cache.ts';
 
 const MAX_TOOLS_PER_SERVER = 5_000;
 const MAX_SERVERS = 10_000;
@@ -18,21 +19,15 @@ export interface ToolCatalogue {
 }
 
 export function createToolCatalogue(): ToolCatalogue {
-  const servers = new Map<string, Map<string, JsonObject>>();
+  const servers = new GenerationalCache<string, GenerationalCache<string, JsonObject>>(MAX_SERVERS);
   return {
     remember(serverKey, tools) {
       let known = servers.get(serverKey);
       if (known === undefined) {
-        if (servers.size >= MAX_SERVERS) servers.delete(servers.keys().next().value!);
-        known = new Map();
+        known = new GenerationalCache(MAX_TOOLS_PER_SERVER);
         servers.set(serverKey, known);
       }
-      for (const tool of tools) {
-        if (typeof tool.name !== 'string') continue;
-        if (!known.has(tool.name) && known.size >= MAX_TOOLS_PER_SERVER)
-          known.delete(known.keys().next().value!);
-        known.set(tool.name, tool);
-      }
+      for (const tool of tools) if (typeof tool.name === 'string') known.set(tool.name, tool);
     },
     find(serverKey, name) {
       return servers.get(serverKey)?.get(name);

@@ -4,8 +4,9 @@
  * the id, so any instance can serve any request without sticky routing.
  * Terminated sessions are remembered in a revocation list until they expire.
  */
-import crypto from 'node:crypto';
 import type { JsonObject } from '../mcp/json-rpc.ts';
+import { GenerationalCache } from '../shared/generational-cache.ts';
+import { pooledRandomBytes } from '../shared/random-pool.ts';
 import type { SealedBox } from './sealed-box.ts';
 
 export interface LegacySession {
@@ -80,17 +81,13 @@ export function createLegacySessions(
   // Opening (AES-GCM + JSON) is the largest per-request cost of a 2025-era
   // call; an id that opened once is authentic, so its payload can be reused.
   // Expiry and revocation are still checked on every request.
-  const opened = new Map<string, LegacySession>();
-  const remember = (id: string, session: LegacySession): void => {
-    if (opened.size >= OPENED_CACHE_SIZE) opened.delete(opened.keys().next().value!);
-    opened.set(id, session);
-  };
+  const opened = new GenerationalCache<string, LegacySession>(OPENED_CACHE_SIZE);
   const openSealed = (id: string): LegacySession | undefined => {
     const cached = opened.get(id);
     if (cached !== undefined) return cached;
     const session = box.open<LegacySession>(PURPOSE, id);
     if (session?.v !== 1) return undefined;
-    remember(id, session);
+    opened.set(id, session);
     return session;
   };
   return {
@@ -98,12 +95,12 @@ export function createLegacySessions(
       const session: LegacySession = {
         v: 1,
         ...fields,
-        tag: crypto.randomBytes(9).toString('base64url'),
+        tag: pooledRandomBytes(9).toString('base64url'),
         exp: Math.floor(Date.now() / 1000) + ttlSeconds,
       };
       const id = box.seal(PURPOSE, session);
       // The client's next requests on this instance (initialized, a call) skip the decryption.
-      remember(id, session);
+      opened.set(id, session);
       return { id, session };
     },
     open(id, ws, srv) {

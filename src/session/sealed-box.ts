@@ -6,6 +6,7 @@
  * for one purpose never opens as another.
  */
 import crypto from 'node:crypto';
+import { pooledRandomBytes } from '../shared/random-pool.ts';
 
 export interface SealedBox {
   seal(purpose: string, payload: unknown): string;
@@ -20,7 +21,7 @@ export function createSealedBox(secretKey: string): SealedBox {
   const key = Buffer.from(crypto.hkdfSync('sha256', secretKey, 'portcullis', 'sealed-box v1', 32));
   return {
     seal(purpose, payload) {
-      const iv = crypto.randomBytes(IV_BYTES);
+      const iv = pooledRandomBytes(IV_BYTES);
       const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(purpose));
       const body = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);

@@ -57,9 +57,11 @@ export function upstreamSessionKey(parts: {
   clientInfo: unknown;
 }): string {
   const fingerprint = crypto
-    .createHash('sha256')
-    .update(JSON.stringify([parts.capabilities ?? {}, parts.clientInfo ?? null]))
-    .digest('base64url')
+    .hash(
+      'sha256',
+      JSON.stringify([parts.capabilities ?? {}, parts.clientInfo ?? null]),
+      'base64url',
+    )
     .slice(0, 22);
   return `${parts.serverKey}|${parts.principalId}|${parts.protocolVersion}|${fingerprint}`;
 }

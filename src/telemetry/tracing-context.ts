@@ -3,7 +3,7 @@
  * `traceparent` value as it travels in HTTP headers and, for MCP, in
  * `params._meta` (SEP-414), and the random ids of new traces and spans.
  */
-import crypto from 'node:crypto';
+import { pooledRandomBytes } from '../shared/random-pool.ts';
 
 export interface SpanContext {
   /** 32 lower-case hex digits, not all zero. */
@@ -49,20 +49,7 @@ export function cleanTracestate(value: unknown): string | undefined {
   return trimmed;
 }
 
-const POOL_BYTES = 4096;
-let pool = Buffer.alloc(0);
-let offset = 0;
-
-/** Random hex from a refilled pool: one syscall per few hundred ids. */
-function randomHex(bytes: number): string {
-  if (offset + bytes > pool.length) {
-    pool = crypto.randomBytes(POOL_BYTES);
-    offset = 0;
-  }
-  const hex = pool.toString('hex', offset, offset + bytes);
-  offset += bytes;
-  return hex;
-}
+const randomHex = (bytes: number): string => pooledRandomBytes(bytes).toString('hex');
 
 export function newTraceId(): string {
   const id = randomHex(16);

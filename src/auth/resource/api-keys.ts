@@ -3,6 +3,7 @@
  * are stored and looked up as SHA-256 hashes; the plaintext never persists.
  */
 import { hashApiKey } from '../../shared/api-key-hash.ts';
+import { GenerationalCache } from '../../shared/generational-cache.ts';
 import type { ApiKey } from '../../store/model.ts';
 import type { Store } from '../../store/store.ts';
 
@@ -18,21 +19,17 @@ const PRESENTED_CACHE_SIZE = 10_000;
 export function createApiKeyIndex(): ApiKeyIndex {
   let byHash = new Map<string, ApiKey>();
   // Only keys that exist are remembered: random guesses cannot grow it.
-  let presented = new Map<string, ApiKey>();
+  let presented = new GenerationalCache<string, ApiKey>(PRESENTED_CACHE_SIZE);
   return {
     async reload(store) {
       byHash = new Map((await store.apiKeys.list()).map((key) => [key.keyHash, key]));
-      presented = new Map();
+      presented = new GenerationalCache(PRESENTED_CACHE_SIZE);
     },
     findByKey(key) {
       const cached = presented.get(key);
       if (cached !== undefined) return cached;
       const found = byHash.get(hashApiKey(key));
-      if (found !== undefined) {
-        if (presented.size >= PRESENTED_CACHE_SIZE)
-          presented.delete(presented.keys().next().value!);
-        presented.set(key, found);
-      }
+      if (found !== undefined) presented.set(key, found);
       return found;
     },
   };

@@ -6,6 +6,7 @@
  * every instance (at once on the instance that made the change, which
  * clears the cache).
  */
+import { GenerationalCache } from '../../shared/generational-cache.ts';
 import type { Member } from '../../store/model.ts';
 import type { Store } from '../../store/store.ts';
 
@@ -25,7 +26,9 @@ export function createMemberAccess(
   store: Pick<Store, 'members'>,
   now: () => number = Date.now,
 ): MemberAccess {
-  const cache = new Map<string, { member: Member | undefined; at: number }>();
+  const cache = new GenerationalCache<string, { member: Member | undefined; at: number }>(
+    CACHE_SIZE,
+  );
   return {
     find(workspaceId, userId) {
       const key = `${workspaceId}\u0000${userId}`;
@@ -33,7 +36,6 @@ export function createMemberAccess(
       const cached = cache.get(key);
       if (cached !== undefined && at - cached.at < MEMBER_TTL_MS) return cached.member;
       return store.members.find(workspaceId, userId).then((member) => {
-        if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
         cache.set(key, { member, at });
         return member;
       });
