@@ -48,3 +48,15 @@ test('set replaces, delete and clear remove, in either generation', () => {
   assert.equal(cache.size, 0);
   assert.equal(cache.get('a'), undefined);
 });
+
+test('deleteWhere removes the matching entries of both generations', () => {
+  const cache = new GenerationalCache<string, { grant: string }>(4);
+  cache.set('a', { grant: 'g1' });
+  cache.set('b', { grant: 'g2' });
+  cache.set('c', { grant: 'g1' }); // a and b are old
+  cache.deleteWhere((value) => value.grant === 'g1');
+  assert.equal(cache.get('a'), undefined);
+  assert.equal(cache.get('c'), undefined);
+  assert.deepEqual(cache.get('b'), { grant: 'g2' });
+  assert.equal(cache.size, 1);
+});

@@ -42,6 +42,12 @@ export class GenerationalCache<K, V> {
     return this.#old.delete(key) || young;
   }
 
+  /** Removes every entry whose value matches: a walk over the whole cache. */
+  deleteWhere(matches: (value: V) => boolean): void {
+    for (const generation of [this.#young, this.#old])
+      for (const [key, value] of generation) if (matches(value)) generation.delete(key);
+  }
+
   clear(): void {
     this.#young = new Map();
     this.#old = new Map();

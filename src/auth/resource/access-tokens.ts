@@ -11,6 +11,7 @@
  */
 import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
+import { GenerationalCache } from '../../shared/generational-cache.ts';
 
 export interface AccessTokenClaims {
   readonly userId: string;
@@ -82,31 +83,12 @@ export function createAccessTokenVerifier(
   options: AccessTokenVerifierOptions,
 ): AccessTokenVerifier {
   const now = options.now ?? Date.now;
-  const cache = new Map<string, CachedToken>();
-  const tokensByGrant = new Map<string, Set<string>>();
+  const cache = new GenerationalCache<string, CachedToken>(CACHE_SIZE);
   let keySet: { keys: readonly JWK[]; verify: ReturnType<typeof createLocalJWKSet> } | undefined;
-
-  function forget(token: string, grantId: string): void {
-    cache.delete(token);
-    const tokens = tokensByGrant.get(grantId);
-    tokens?.delete(token);
-    if (tokens?.size === 0) tokensByGrant.delete(grantId);
-  }
-
-  function remember(token: string, claims: AccessTokenClaims, at: number): void {
-    if (cache.size >= CACHE_SIZE) {
-      const [oldest, entry] = cache.entries().next().value!;
-      forget(oldest, entry.claims.grantId);
-    }
-    cache.set(token, { claims, grantCheckedAt: at });
-    let tokens = tokensByGrant.get(claims.grantId);
-    if (tokens === undefined) tokensByGrant.set(claims.grantId, (tokens = new Set()));
-    tokens.add(token);
-  }
 
   async function recheckGrant(token: string, entry: CachedToken, at: number) {
     if (!(await options.isGrantActive(entry.claims.grantId, entry.claims.audience))) {
-      forget(token, entry.claims.grantId);
+      cache.delete(token);
       return undefined;
     }
     entry.grantCheckedAt = at;
@@ -131,7 +113,7 @@ export function createAccessTokenVerifier(
     }
     if (claims === undefined || !(await options.isGrantActive(claims.grantId, claims.audience)))
       return undefined;
-    remember(token, claims, at);
+    cache.set(token, { claims, grantCheckedAt: at });
     return claims;
   }
 
@@ -141,15 +123,15 @@ export function createAccessTokenVerifier(
       const entry = cache.get(token);
       if (entry === undefined) return verifyFresh(token, at);
       if (entry.claims.expiresAt * 1000 <= at) {
-        forget(token, entry.claims.grantId);
+        cache.delete(token);
         return undefined;
       }
       if (at - entry.grantCheckedAt < GRANT_RECHECK_MS) return entry.claims;
       return recheckGrant(token, entry, at);
     },
     forgetGrant(grantId) {
-      for (const token of tokensByGrant.get(grantId) ?? []) cache.delete(token);
-      tokensByGrant.delete(grantId);
+      // Rare (a revocation): a walk over at most CACHE_SIZE entries.
+      cache.deleteWhere((entry) => entry.claims.grantId === grantId);
     },
   };
 }
