@@ -18,7 +18,8 @@ import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
 import type { RequestRecord } from '../../src/telemetry/request-record.ts';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
-import { callSimpleText } from '../support/mcp-http.ts';
+import { callSimpleTextUntilGone } from '../support/mcp-http.ts';
+import type { SimpleTextLoad } from '../support/mcp-http.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const WORKERS = 8;
@@ -29,8 +30,7 @@ describe('request records survive SIGTERM mid-load', () => {
   let dataDir: string;
   let exitCode: number | null = null;
   let signal: NodeJS.Signals | null = null;
-  const completed: string[] = [];
-  let sent = 0;
+  let load: SimpleTextLoad = { completed: [], sent: 0 };
   let records: RequestRecord[] = [];
 
   before(async () => {
@@ -87,22 +87,18 @@ describe('request records survive SIGTERM mid-load', () => {
       child.once('exit', () => reject(new Error(`the gateway exited early:\n${output}`)));
     });
 
-    const endpoint = `${url}/acme/fixture/mcp`;
     let stopping = false;
-    const worker = async (w: number) => {
-      for (let i = 0; ; i++) {
-        sent++;
-        const requestId = await callSimpleText(endpoint, apiKey, `${w}-${i}`);
-        // Refused, failed or reset: the gateway is going away.
-        if (requestId === undefined) return;
-        completed.push(requestId);
+    load = await callSimpleTextUntilGone(
+      `${url}/acme/fixture/mcp`,
+      apiKey,
+      WORKERS,
+      (completed) => {
         if (!stopping && completed.length >= SIGTERM_AFTER) {
           stopping = true;
           child.kill('SIGTERM');
         }
-      }
-    };
-    await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+      },
+    );
     await exited;
 
     const store = await createStore({ kind: 'sqlite', file: path.join(dataDir, SQLITE_FILE_NAME) });
@@ -123,6 +119,7 @@ describe('request records survive SIGTERM mid-load', () => {
   });
 
   it('keeps the record of every request that got its answer, and none made up', () => {
+    const { completed, sent } = load;
     assert.ok(completed.length >= SIGTERM_AFTER, `only ${completed.length} answered`);
     const ids = new Set(records.map((r) => r.id));
     const missing = completed.filter((id) => !ids.has(id));

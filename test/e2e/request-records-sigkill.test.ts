@@ -21,7 +21,8 @@ import { SQLITE_FILE_NAME } from '../../src/store/store-options.ts';
 import type { RequestRecord } from '../../src/telemetry/request-record.ts';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
-import { callSimpleText } from '../support/mcp-http.ts';
+import { callSimpleTextUntilGone } from '../support/mcp-http.ts';
+import type { SimpleTextLoad } from '../support/mcp-http.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const WORKERS = 8;
@@ -47,8 +48,7 @@ describe('request records survive SIGKILL mid-load through the record spool', ()
   let upstream: RunningFixtureServer;
   let root: string;
   let dataDir: string;
-  const completed: string[] = [];
-  let sent = 0;
+  let load: SimpleTextLoad = { completed: [], sent: 0 };
   let storedAtKill = 0;
   let killedBy: NodeJS.Signals | number | null = null;
   let records: RequestRecord[] = [];
@@ -117,29 +117,23 @@ describe('request records survive SIGKILL mid-load through the record spool', ()
       if (attempt > 1) {
         await rm(dataDir, { recursive: true, force: true });
         await mkdir(dataDir);
-        completed.length = 0;
-        sent = 0;
       }
       const first = await serve();
-      const endpoint = `${first.url}/acme/fixture/mcp`;
       let killed = false;
-      const worker = async (w: number) => {
-        for (let i = 0; ; i++) {
-          sent++;
-          const requestId = await callSimpleText(endpoint, apiKey, `${w}-${i}`);
-          // Refused, failed or reset: the gateway is going away.
-          if (requestId === undefined) return;
-          completed.push(requestId);
+      load = await callSimpleTextUntilGone(
+        `${first.url}/acme/fixture/mcp`,
+        apiKey,
+        WORKERS,
+        (completed) => {
           if (!killed && completed.length >= KILL_AFTER) {
             killed = true;
             first.child.kill('SIGKILL');
           }
-        }
-      };
-      await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+        },
+      );
       killedBy = await first.exited;
       storedAtKill = (await readRecords(dataDir)).length;
-      if (storedAtKill < completed.length) break;
+      if (storedAtKill < load.completed.length) break;
     }
 
     // The next process on this data directory replays the spool before it listens.
@@ -155,6 +149,7 @@ describe('request records survive SIGKILL mid-load through the record spool', ()
   });
 
   it('was killed while answered requests still waited for their batch insert', () => {
+    const { completed } = load;
     assert.equal(killedBy, 'SIGKILL');
     assert.ok(completed.length >= KILL_AFTER, `only ${completed.length} answered`);
     assert.ok(
@@ -164,6 +159,7 @@ describe('request records survive SIGKILL mid-load through the record spool', ()
   });
 
   it('has exactly one record for every request that got its answer, and none made up', () => {
+    const { completed, sent } = load;
     const ids = records.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length);
     const stored = new Set(ids);

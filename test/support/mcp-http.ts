@@ -128,3 +128,33 @@ export async function callSimpleText(
     return undefined;
   }
 }
+
+/** What a load of `callSimpleText` got: the record ids of the answered calls, and calls sent. */
+export interface SimpleTextLoad {
+  readonly completed: string[];
+  sent: number;
+}
+
+/**
+ * `workers` loops of `callSimpleText` until the gateway stops answering (refused, failed or
+ * reset: it is going away). `onAnswer` runs after each answer, with every answer so far.
+ */
+export async function callSimpleTextUntilGone(
+  endpoint: string,
+  apiKey: string,
+  workers: number,
+  onAnswer: (completed: readonly string[]) => void,
+): Promise<SimpleTextLoad> {
+  const load: SimpleTextLoad = { completed: [], sent: 0 };
+  const worker = async (w: number): Promise<void> => {
+    for (let i = 0; ; i++) {
+      load.sent++;
+      const requestId = await callSimpleText(endpoint, apiKey, `${w}-${i}`);
+      if (requestId === undefined) return;
+      load.completed.push(requestId);
+      onAnswer(load.completed);
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
+  return load;
+}
