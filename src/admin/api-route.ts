@@ -89,12 +89,30 @@ function parsePart<T extends z.ZodType>(
   return parsed.data;
 }
 
+/**
+ * `JSON.parse` keeps `__proto__` as an own key, but every copy by assignment
+ * (zod records among them) turns it into the copy's prototype: the entry
+ * would vanish silently from a stored document. Refused instead.
+ */
+function refuseProtoKey(key: string, value: unknown): unknown {
+  if (key === '__proto__')
+    throw invalidInput([{ path: 'body', message: 'the key "__proto__" is not allowed' }]);
+  return value;
+}
+
 function jsonBody(request: FastifyRequest): unknown {
   const raw = request.body;
   if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+  const text = raw.toString('utf8');
+  // The key can only appear spelt out or behind a \u escape.
+  const mayHideProto = text.includes('__proto__') || text.includes('\\u');
   try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
+    return mayHideProto ? JSON.parse(text, refuseProtoKey) : JSON.parse(text);
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    // A reviver walks the parsed value recursively: extreme nesting exhausts the stack.
+    if (error instanceof RangeError)
+      throw invalidInput([{ path: 'body', message: 'the JSON nests too deeply' }]);
     throw new GatewayError('parse_error');
   }
 }

@@ -97,6 +97,20 @@ describe('loading the declarative config file', () => {
     assert.deepEqual(issuesOf(text), ['users.0.password: is not a known key (line 4, column 5)']);
   });
 
+  it('refuses a __proto__ key in any map instead of dropping its entry', () => {
+    const text = example.replace(
+      '        args: ["-y", "@modelcontextprotocol/server-memory"]\n',
+      '        args: ["-y", "@modelcontextprotocol/server-memory"]\n' +
+        '        env:\n          __proto__: { value: x }\n          LEVEL: debug\n',
+    );
+    assert.deepEqual(issuesOf(text), [
+      'workspaces.0.servers.1.env.__proto__: is not allowed as a key (line 20, column 11)',
+    ]);
+    assert.deepEqual(issuesOf('__proto__: {}\n'), [
+      '__proto__: is not allowed as a key (line 1, column 1)',
+    ]);
+  });
+
   it('reports cross-reference errors with their paths', () => {
     const text = example.replace('workspace: acme, key_env', 'workspace: nope, key_env');
     assert.deepEqual(issuesOf(text), [

@@ -85,6 +85,32 @@ function toIssues(error: z.ZodError, doc: Document, counter: LineCounter): Confi
   return issues;
 }
 
+/**
+ * `toJS()` keeps `__proto__` as an own key, but zod copies records by
+ * assignment, which turns it into the copy's prototype: an `env` or
+ * `headers` entry named so would vanish from a config reported valid.
+ */
+function protoKeyIssues(data: unknown, doc: Document, counter: LineCounter): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const pending: Array<[unknown, PathSegment[]]> = [[data, []]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, path] = next;
+    if (typeof value !== 'object' || value === null) continue;
+    for (const [key, item] of Object.entries(value)) {
+      const at = [...path, Array.isArray(value) ? Number(key) : key];
+      if (key === '__proto__') {
+        const located = locate(doc, at);
+        issues.push({
+          path: joinPath(at),
+          message: 'is not allowed as a key',
+          ...position(counter, located.key ?? located.node),
+        });
+      } else pending.push([item, at]);
+    }
+  }
+  return issues;
+}
+
 function inFileOrder(issues: ConfigIssue[]): ConfigIssue[] {
   const at = (issue: ConfigIssue) => (issue.line ?? Infinity) * 1e6 + (issue.column ?? 0);
   return issues.toSorted((a, b) => at(a) - at(b));
@@ -107,6 +133,8 @@ export function parseConfigText(text: string, file = 'config'): DeclarativeConfi
     );
   }
   const data: unknown = doc.toJS() ?? {};
+  const protoKeys = protoKeyIssues(data, doc, counter);
+  if (protoKeys.length > 0) throw new ConfigFileError(file, inFileOrder(protoKeys));
   const parsed = declarativeConfigSchema.safeParse(data, { error: errorMessages });
   if (!parsed.success)
     throw new ConfigFileError(file, inFileOrder(toIssues(parsed.error, doc, counter)));

@@ -74,6 +74,11 @@ function fromFastifyError(error: FastifyError, bodyLimit: number): GatewayError 
       return new GatewayError('unsupported_media_type');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new GatewayError('parse_error', 'The body is empty.');
+    case 'FST_ERR_BAD_URL':
+      return new GatewayError('bad_request', 'The path holds a malformed percent-escape.');
+    // Longer than the router's parameter limit, so longer than any id it could name.
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new GatewayError('not_found', 'A path segment is longer than any id.');
     default:
       if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500)
         return new GatewayError('bad_request', error.message);
@@ -111,34 +116,8 @@ export function createApp(options: AppOptions): FastifyInstance {
     ...(options.onMcpRejection === undefined ? {} : { onRejection: options.onMcpRejection }),
     logError: (error) => options.logger.error({ err: error }, 'unhandled error'),
   });
-  const app = Fastify({
-    // MCP POSTs take the lane; everything else, and everything once closing, goes to Fastify.
-    serverFactory: (handler) => {
-      const server = http.createServer((req, res) => {
-        if (!lane(req, res)) handler(req, res);
-      });
-      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-      return server;
-    },
-    loggerInstance: options.logger,
-    // One wide record per MCP message replaces per-request access logs.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.bodyLimit,
-    trustProxy: options.trustProxy ?? false,
-    exposeHeadRoutes: false,
-    genReqId: newRequestId,
-    // No child logger per request (its cost shows per request); log lines carry their own context.
-    childLoggerFactory: (logger) => logger,
-    requestIdHeader: false,
-    forceCloseConnections: 'idle',
-    return503OnClosing: true,
-  });
-
-  // Bodies stay raw bytes: the MCP layer parses the envelope itself and may forward the bytes as they are.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  // The one HTTP error translator; also for errors Fastify's router raises before any route runs.
+  const translateError = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const failure = fromFastifyError(error, options.bodyLimit);
     if (failure.code === 'internal') request.log.error({ err: error }, 'unhandled error');
     void reply.headers(failure.headers ?? {});
@@ -160,7 +139,38 @@ export function createApp(options: AppOptions): FastifyInstance {
     return reply
       .code(failure.status)
       .send({ ...failure.data, error: failure.code, message: failure.message });
+  };
+  const app = Fastify({
+    // MCP POSTs take the lane; everything else, and everything once closing, goes to Fastify.
+    serverFactory: (handler) => {
+      const server = http.createServer((req, res) => {
+        if (!lane(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      return server;
+    },
+    loggerInstance: options.logger,
+    // One wide record per MCP message replaces per-request access logs.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit,
+    frameworkErrors: (error, request, reply) => {
+      void translateError(error, request, reply);
+    },
+    trustProxy: options.trustProxy ?? false,
+    exposeHeadRoutes: false,
+    genReqId: newRequestId,
+    // No child logger per request (its cost shows per request); log lines carry their own context.
+    childLoggerFactory: (logger) => logger,
+    requestIdHeader: false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
   });
+
+  // Bodies stay raw bytes: the MCP layer parses the envelope itself and may forward the bytes as they are.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler(translateError);
   app.setNotFoundHandler((request, reply) => {
     if (options.navigationFallback?.(request, reply) === true) return reply;
     return reply.code(404).send({

@@ -166,10 +166,16 @@ export function createRedactor(options: RedactorOptions): Redact {
       return value.map((item, i) => walk(item, next(String(i)), depth + 1, found, echoes));
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
+      let kept: unknown;
       if (isSecretKey(key) && item !== null) {
         collectStrings(item, found);
-        out[key] = MASK;
-      } else out[key] = walk(item, next(key), depth + 1, found, echoes);
+        kept = MASK;
+      } else kept = walk(item, next(key), depth + 1, found, echoes);
+      // `out.__proto__ =` would set the copy's prototype: the record must show the key the
+      // upstream got. Defined as an own key instead (a prototype-less object would be slower).
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: kept, enumerable: true, writable: true });
+      else out[key] = kept;
     }
     return out;
   }

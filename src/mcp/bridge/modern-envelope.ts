@@ -43,7 +43,8 @@ export function legacyParams(message: JsonRpcRequest): JsonObject | undefined {
   void inputResponses;
   void requestState;
   if (isObject(_meta)) {
-    const meta: JsonObject = {};
+    // No prototype: a `__proto__` key is forwarded, not turned into the copy's prototype.
+    const meta = Object.create(null) as JsonObject;
     for (const [key, value] of Object.entries(_meta))
       if (!ENVELOPE_KEYS.includes(key)) meta[key] = value;
     if (Object.keys(meta).length > 0) params._meta = meta;

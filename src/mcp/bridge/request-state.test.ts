@@ -60,4 +60,13 @@ describe('bridge request state', () => {
       requestDigest({ ...call({ a: 1 }), method: 'prompts/get' }),
     );
   });
+
+  it('digests a __proto__ key like any other: a later round cannot change what it carries', () => {
+    // As JSON.parse gives it: an own key, which the upstream receives as sent.
+    const parsed = (text: string) => JSON.parse(text) as Record<string, unknown>;
+    const first = call(parsed('{"arguments":{"__proto__":{"path":"/tmp/a"}}}'));
+    const second = call(parsed('{"arguments":{"__proto__":{"path":"/etc"}}}'));
+    assert.notEqual(requestDigest(first), requestDigest(second));
+    assert.notEqual(requestDigest(first), requestDigest(call({ arguments: {} })));
+  });
 });

@@ -46,7 +46,8 @@ export interface RequestStateSeal {
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (!isObject(value)) return value;
-  const out: JsonObject = {};
+  // No prototype: a `__proto__` key is digested as the key the upstream receives.
+  const out = Object.create(null) as JsonObject;
   for (const key of Object.keys(value).sort()) out[key] = canonical(value[key]);
   return out;
 }
