@@ -89,6 +89,17 @@ function parsePart<T extends z.ZodType>(
   return parsed.data;
 }
 
+/** No query parameter of the API is a list: a repeated one is a mistake, named as such. */
+function singleValuedQuery(query: unknown): unknown {
+  if (typeof query !== 'object' || query === null) return query;
+  const repeated = Object.entries(query).filter(([, value]) => Array.isArray(value));
+  if (repeated.length > 0)
+    throw invalidInput(
+      repeated.map(([name]) => ({ path: `query.${name}`, message: 'is given more than once' })),
+    );
+  return query;
+}
+
 /**
  * `JSON.parse` keeps `__proto__` as an own key, but every copy by assignment
  * (zod records among them) turns it into the copy's prototype: the entry
@@ -150,7 +161,7 @@ export function registerApiRoutes(
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const caller = await authenticate(request);
         const params = parsePart(route.params, request.params, 'params');
-        const query = parsePart(route.query, request.query, 'query');
+        const query = parsePart(route.query, singleValuedQuery(request.query), 'query');
         const body = parsePart(route.body, jsonBody(request), 'body');
         const input = { caller, params, query, body, request };
         const result =

@@ -89,6 +89,9 @@ describe('records routes', () => {
       assert.equal(response.status, 400, query);
       assert.match(response.json().message, new RegExp(field.replaceAll('.', '\\.')), query);
     }
+    const repeated = await call(t, 'GET', `${URL}?limit=1&limit=2`, t.bearer('admin'));
+    assert.equal(repeated.status, 400);
+    assert.match(repeated.json().message, /query\.limit: is given more than once/);
     const badFormat = await call(t, 'GET', `${URL}/export?format=xml`, t.bearer('admin'));
     assert.equal(badFormat.status, 400);
     assert.match(badFormat.json().message, /query\.format/);

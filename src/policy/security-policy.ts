@@ -15,10 +15,9 @@ const jsonSchemaObject = z.record(z.string(), z.unknown()).superRefine((schema, 
   try {
     new Ajv({ strict: false, allErrors: true }).compile(schema);
   } catch (error) {
-    context.addIssue({
-      code: 'custom',
-      message: `Not a valid JSON Schema: ${(error as Error).message}`,
-    });
+    // Compiling recurses: a schema thousands of levels deep exhausts the stack.
+    const reason = error instanceof RangeError ? 'it nests too deeply.' : (error as Error).message;
+    context.addIssue({ code: 'custom', message: `Not a valid JSON Schema: ${reason}` });
   }
 });
 
