@@ -5,7 +5,6 @@
  */
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import { createApiKeysRepository } from './api-keys-repository.ts';
 import { createAuditLogRepository } from './audit-log-repository.ts';
 import type { DialectCodec } from './dialect-codec.ts';
@@ -14,7 +13,7 @@ import { createInvitationsRepository } from './invitations-repository.ts';
 import { createMembersRepository } from './members-repository.ts';
 import { createMemberSecretsRepository } from './member-secrets-repository.ts';
 import { createOAuthArtefactsRepository } from './oauth-artefacts-repository.ts';
-import { migrationProvider } from './migrations/migration-provider.ts';
+import { runMigrations } from './migrations/run-migrations.ts';
 import { createRequestRecordsRepository } from './request-records-repository.ts';
 import type { BulkInsert } from './sqlite-bulk-insert.ts';
 import type { Database } from './schema.ts';
@@ -44,9 +43,6 @@ export interface KyselyStoreOptions {
   /** A faster path for request record batches outside transactions (SQLite). */
   bulkInsertRecords?: BulkInsert;
 }
-
-const MIGRATION_TABLE = 'portcullis_migration';
-const MIGRATION_LOCK_TABLE = 'portcullis_migration_lock';
 
 type AsyncMethods = Record<string, (...args: never[]) => Promise<unknown>>;
 
@@ -128,21 +124,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
   return {
     ...bindStore(db, codec, runTransaction, false, options.bulkInsertRecords),
 
-    async migrate() {
-      const migrator = new Migrator({
-        db,
-        provider: migrationProvider(codec),
-        migrationTableName: MIGRATION_TABLE,
-        migrationLockTableName: MIGRATION_LOCK_TABLE,
-      });
-      const { error, results = [] } = await migrator.migrateToLatest();
-      if (error !== undefined) {
-        const failed = results.find((result) => result.status === 'Error');
-        const name = failed === undefined ? '' : ` ${failed.migrationName}`;
-        throw new Error(`Migration${name} failed`, { cause: error });
-      }
-      return results.map((result) => result.migrationName);
-    },
+    migrate: () => runMigrations(db as Kysely<unknown>, codec),
 
     close() {
       // Kysely's destroy closes the SQLite handle or ends the pg pool.

@@ -44,13 +44,20 @@ function isAliveProcess(pid: number): boolean {
   }
 }
 
+/**
+ * The fields of the spool's first format. A version that appends a field
+ * still replays what an older one left (the new field null); a line shorter
+ * than this was cut or is not a record.
+ */
+const FIRST_FORMAT_FIELDS = 26;
+
 function decode(value: unknown): RequestRecord | undefined {
-  if (!Array.isArray(value) || value.length < RECORD_FIELDS.length) return undefined;
+  if (!Array.isArray(value) || value.length < FIRST_FORMAT_FIELDS) return undefined;
   const fields = value as unknown[];
   const [id, time] = fields;
   if (typeof id !== 'string' || typeof time !== 'number') return undefined;
   const record: Record<string, unknown> = {};
-  RECORD_FIELDS.forEach((field, index) => (record[field] = fields[index]));
+  RECORD_FIELDS.forEach((field, index) => (record[field] = fields[index] ?? null));
   record.time = new Date(time);
   return record as unknown as RequestRecord;
 }

@@ -110,6 +110,16 @@ describe('record spool', () => {
     const original = record({ result: '{"a":[1,2]}', errorCode: -32001, traceId: 'ab'.repeat(16) });
     assert.deepEqual(parseSegment(encodeRecord(original)).pending, [original]);
   });
+
+  it("reads a newer version's lines (appended fields ignored) and skips lines shorter than the first format", () => {
+    const original = record({ traceId: 'ab'.repeat(16) });
+    const fields = JSON.parse(encodeRecord(original)) as unknown[];
+    const newer = JSON.stringify([...fields, 'a field added later']);
+    assert.deepEqual(parseSegment(newer).pending, [original]);
+    // The spool's first format ended with traceId; lines without it can only be cut or foreign.
+    const older = JSON.stringify(fields.slice(0, -1));
+    assert.deepEqual(parseSegment(older), { pending: [], skipped: 1 });
+  });
 });
 
 describe('record spool replay', () => {
