@@ -49,6 +49,15 @@ export const runtimeConfigSchema = z.object({
     .max(200)
     .default(10)
     .describe('PostgreSQL connections per instance.'),
+  PORTCULLIS_DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(30_000)
+    .describe(
+      'PostgreSQL: longest wait for a connection and longest run of one statement (a lock held elsewhere, an overloaded server); the call then fails with a retryable store_unavailable instead of waiting. Migrations are not bounded.',
+    ),
   PORTCULLIS_REDIS_URL: z
     .url({
       protocol: /^rediss?$/,
@@ -286,6 +295,7 @@ export interface RuntimeConfig {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
+  readonly databaseStatementTimeoutMs: number;
   readonly redisUrl: string | undefined;
   readonly secretKey: string | undefined;
   readonly previousSecretKeys: readonly string[];
@@ -424,6 +434,7 @@ export function parseRuntimeConfig(
     dataDir: path.resolve(c.PORTCULLIS_DATA_DIR),
     databaseUrl: c.PORTCULLIS_DATABASE_URL,
     databasePoolSize: c.PORTCULLIS_DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: c.PORTCULLIS_DATABASE_STATEMENT_TIMEOUT_MS,
     redisUrl: c.PORTCULLIS_REDIS_URL,
     secretKey: c.PORTCULLIS_SECRET_KEY,
     previousSecretKeys: Object.freeze([...c.PORTCULLIS_PREVIOUS_SECRET_KEYS]),

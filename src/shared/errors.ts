@@ -337,6 +337,13 @@ export const errorCatalogue = {
     retryable: true,
     title: 'The shared state (Redis, PORTCULLIS_REDIS_URL) cannot be reached.',
   },
+  store_unavailable: {
+    status: 503,
+    rpc: JsonRpcCode.InternalError,
+    retryable: true,
+    title:
+      'The database (PORTCULLIS_DATABASE_URL) cannot be reached or did not answer in time (PORTCULLIS_DATABASE_STATEMENT_TIMEOUT_MS).',
+  },
   identity_provider_unavailable: {
     status: 503,
     rpc: JsonRpcCode.InternalError,

@@ -20,6 +20,11 @@ export type StoreOptions =
       kind: 'postgres';
       url: string;
       poolSize?: number;
+      /**
+       * Longest wait for a connection and longest run of one statement; none when absent.
+       * Migrations run without it: they may wait for another migrator's lock.
+       */
+      statementTimeoutMs?: number;
       /** Errors of idle pooled connections (server restart, network); the next query reports them too. */
       onPoolError?: (error: Error) => void;
     };
@@ -62,16 +67,44 @@ function openSqlite(file: string): Store {
   });
 }
 
-function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Store {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+function postgresDb(options: Extract<StoreOptions, { kind: 'postgres' }>, max: number) {
+  const timeout = options.statementTimeoutMs;
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max,
+    ...(timeout === undefined
+      ? {}
+      : { connectionTimeoutMillis: timeout, statement_timeout: timeout }),
+  });
   // Without a listener, an idle client's error event would crash the process.
   pool.on('error', options.onPoolError ?? (() => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return createKyselyStore({
-    db,
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Store {
+  const store = createKyselyStore({
+    db: postgresDb(options, options.poolSize ?? 10),
     codec: dialectCodecs.postgres,
     runTransaction: postgresTransaction,
   });
+  if (options.statementTimeoutMs === undefined) return store;
+  return {
+    ...store,
+    // A migration may wait for another instance's migration and rewrite large tables.
+    async migrate() {
+      const { statementTimeoutMs: _unbounded, ...rest } = options;
+      const migrator = createKyselyStore({
+        db: postgresDb(rest, 1),
+        codec: dialectCodecs.postgres,
+        runTransaction: postgresTransaction,
+      });
+      try {
+        return await migrator.migrate();
+      } finally {
+        await migrator.close();
+      }
+    },
+  };
 }
 
 export async function createStore(options: StoreOptions): Promise<Store> {

@@ -195,6 +195,46 @@ describe('record writer', () => {
     assert.equal(errors.length, 1);
   });
 
+  it('keeps a batch while the store is unreachable and writes it once it answers', async () => {
+    let down = true;
+    const { store, calls, rows } = fakeStore({ failures: 5 });
+    const { logger, warnings, errors } = recordingLogger();
+    const writer = createRecordWriter({
+      store: { ...store, ping: async () => assert.ok(!down, 'database unavailable') },
+      queueSize: 100,
+      retryDelayMs: 1,
+      maxRetryDelayMs: 4,
+      logger,
+    });
+    for (let i = 0; i < 3; i++) writer.write(requestRecord());
+    const flushed = writer.flush();
+    for (let i = 0; i < 200 && calls.length < 5; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(calls.length >= 5, 'retried more than once while down');
+    assert.equal(writer.stats().failed, 0);
+    down = false;
+    await flushed;
+    assert.equal(rows.length, 3);
+    assert.deepEqual(writer.stats(), { queued: 0, written: 3, dropped: 0, failed: 0 });
+    assert.deepEqual(errors, []);
+    assert.match(warnings[0]!.message, /cannot be reached/);
+    await writer.close();
+  });
+
+  it('gives a batch up after one retry when the writer closes during an outage', async () => {
+    const { store, rows } = fakeStore({ failures: 1_000 });
+    const writer = createRecordWriter({
+      store: { ...store, ping: () => Promise.reject(new Error('down')) },
+      queueSize: 100,
+      retryDelayMs: 1,
+      maxRetryDelayMs: 2,
+    });
+    writer.write(requestRecord());
+    await new Promise((r) => setTimeout(r, 20));
+    await writer.close();
+    assert.equal(rows.length, 0);
+    assert.deepEqual(writer.stats(), { queued: 0, written: 0, dropped: 0, failed: 1 });
+  });
+
   it('write after close is dropped and counted, never thrown', async () => {
     const { store, rows } = fakeStore();
     const { logger, warnings } = recordingLogger();

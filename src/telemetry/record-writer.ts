@@ -4,7 +4,9 @@
  * batches through the store. When the queue is full, records are dropped and
  * counted, with at most one warning per interval. A batch that fails is
  * retried once, then counted as failed: telemetry never blocks or breaks a
- * request.
+ * request. While the store cannot be reached at all (a database restart or
+ * failover), a failed batch is kept and retried with backoff until the store
+ * answers again or the writer closes: the queue bound caps what that holds.
  *
  * With a spool (record-spool.ts) every accepted record is also written to a
  * local file before it is queued, and each finished batch is committed
@@ -20,7 +22,11 @@ export interface RecordWriterLogger {
 }
 
 export interface RecordWriterOptions {
-  store: { readonly requestRecords: Pick<Store['requestRecords'], 'insertMany'> };
+  store: {
+    readonly requestRecords: Pick<Store['requestRecords'], 'insertMany'>;
+    /** Tells an unreachable store (keep the batch and wait) from a batch it refuses (count it failed). */
+    ping?: Store['ping'];
+  };
   /** Records held in memory at most; more are dropped. */
   queueSize: number;
   /** Records per insert; default 500. */
@@ -29,6 +35,8 @@ export interface RecordWriterOptions {
   flushIntervalMs?: number;
   /** Pause before the one retry of a failed batch, in ms; default 200. */
   retryDelayMs?: number;
+  /** Longest pause between retries while the store is unreachable, in ms; default 5000. */
+  maxRetryDelayMs?: number;
   /** Shortest time between two "records dropped" warnings, in ms; default 10000. */
   dropWarningIntervalMs?: number;
   logger?: RecordWriterLogger;
@@ -61,6 +69,7 @@ export function createRecordWriter(options: RecordWriterOptions): RecordWriter {
   const batchSize = Math.max(1, options.batchSize ?? 500);
   const flushIntervalMs = options.flushIntervalMs ?? 1_000;
   const retryDelayMs = options.retryDelayMs ?? 200;
+  const maxRetryDelayMs = Math.max(retryDelayMs, options.maxRetryDelayMs ?? 5_000);
   const dropWarningIntervalMs = options.dropWarningIntervalMs ?? 10_000;
   const logger = options.logger ?? silent;
   const spool = options.spool;
@@ -76,24 +85,49 @@ export function createRecordWriter(options: RecordWriterOptions): RecordWriter {
   let lastDropWarning = Number.NEGATIVE_INFINITY;
   let droppedSinceWarning = 0;
 
+  async function reachable(): Promise<boolean> {
+    if (options.store.ping === undefined) return true;
+    return options.store.ping().then(
+      () => true,
+      () => false,
+    );
+  }
+
   async function insertBatch(batch: RequestRecord[]): Promise<void> {
-    try {
-      await options.store.requestRecords.insertMany(batch);
-    } catch (firstError) {
+    let firstError: unknown;
+    let retried = false;
+    let delay = retryDelayMs;
+    let waiting = false;
+    for (;;) {
       try {
-        // Long enough for a pool to reconnect or a SQLite writer to finish.
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
         await options.store.requestRecords.insertMany(batch);
-      } catch (error) {
-        failed += batch.length;
-        logger.error(
-          { err: error, firstError, records: batch.length },
-          'request records could not be written',
-        );
+        if (waiting) logger.warn({ records: batch.length }, 'request records are written again');
+        written += batch.length;
         return;
+      } catch (error) {
+        const outage = !closed && !(await reachable());
+        if (!outage && retried) {
+          failed += batch.length;
+          logger.error(
+            { err: error, firstError, records: batch.length },
+            'request records could not be written',
+          );
+          return;
+        }
+        firstError ??= error;
+        if (outage && !waiting) {
+          waiting = true;
+          logger.warn(
+            { err: error, records: batch.length },
+            'the store cannot be reached: request records wait in the queue until it answers',
+          );
+        }
+        if (!outage) retried = true;
+        // Long enough for a pool to reconnect or a SQLite writer to finish.
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (outage) delay = Math.min(delay * 2, maxRetryDelayMs);
       }
     }
-    written += batch.length;
   }
 
   async function drainLoop(): Promise<void> {
