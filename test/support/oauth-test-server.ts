@@ -43,6 +43,11 @@ export async function startOAuthTestServer(options: {
   const store = await createStore({ kind: 'sqlite', file: path.join(dir, 'as.db') });
   await store.migrate();
   const user = await store.users.upsert({ email: 'member@acme.test', name: 'Member' });
+  // The token endpoint issues tokens only to members who may still reach the resource.
+  for (const workspaceId of new Set(options.resources.map(([ws]) => ws))) {
+    await store.workspaces.upsert({ id: workspaceId, name: workspaceId });
+    await store.members.upsert({ workspaceId, userId: user.id, role: 'member', serverIds: null });
+  }
   const logger = pino({ level: process.env.PORTCULLIS_TEST_LOG_LEVEL ?? 'silent' });
   const known = new Set(options.resources.map(([ws, srv]) => `${ws}/${srv}`));
   const as = await createAuthorizationServer({

@@ -28,6 +28,8 @@ import { loadSigningKeys } from './signing-keys.ts';
 import { createVault } from '../upstream-credentials/vault.ts';
 import type { Vault } from '../upstream-credentials/vault.ts';
 import { createTokenResourceCheck } from './token-resource-check.ts';
+import { parseResourceUrl } from './resource-url.ts';
+import { canReach } from '../resource/member-access.ts';
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 
@@ -157,6 +159,13 @@ export async function createAuthorizationServer(
     accessTokenRevocation,
     tokenResourceCheck: createTokenResourceCheck({
       findCode: (code) => provider.AuthorizationCode.find(code, { ignoreExpiration: true }),
+      findRefreshToken: (token) => provider.RefreshToken.find(token, { ignoreExpiration: true }),
+      async mayReach(accountId, resource) {
+        const target = parseResourceUrl(config.publicUrl, resource);
+        if (target === undefined || !deps.isResource(target.workspaceId, target.serverId))
+          return false;
+        return canReach(await store.members.find(target.workspaceId, accountId), target.serverId);
+      },
     }),
   });
 

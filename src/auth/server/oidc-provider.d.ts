@@ -64,12 +64,18 @@ declare module 'oidc-provider' {
     find(id: string): Promise<Grant | undefined>;
   }
 
+  /** AuthorizationCode and RefreshToken: the fields the token endpoint's pre-checks read. */
   export interface AuthorizationCodeConstructor {
     find(
-      code: string,
+      value: string,
       options?: { ignoreExpiration?: boolean },
     ): Promise<
-      | { clientId: string; consumed?: unknown; resourceIndicators: Set<string | undefined> }
+      | {
+          clientId: string;
+          accountId?: string;
+          consumed?: unknown;
+          resourceIndicators: Set<string | undefined>;
+        }
       | undefined
     >;
   }
@@ -114,6 +120,7 @@ declare module 'oidc-provider' {
     Grant: GrantConstructor;
     Client: ClientConstructor;
     AuthorizationCode: AuthorizationCodeConstructor;
+    RefreshToken: AuthorizationCodeConstructor;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
     interactionFinished(

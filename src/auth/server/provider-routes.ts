@@ -50,6 +50,27 @@ function parseJsonObject(body: unknown): Record<string, unknown> | undefined {
   }
 }
 
+/**
+ * Registration metadata of real MCP clients is well under a kilobyte; the
+ * name is shown on the consent page. Larger requests are refused whole
+ * (RFC 7591 §3.2.2) before anything is stored. Client ID metadata documents
+ * have their own 5 KiB fetch limit.
+ */
+const MAX_REGISTRATION_BYTES = 16 * 1024;
+const MAX_CLIENT_NAME_LENGTH = 200;
+
+function oversizedRegistration(
+  raw: unknown,
+  body: Record<string, unknown> | undefined,
+): string | undefined {
+  if (Buffer.isBuffer(raw) && raw.length > MAX_REGISTRATION_BYTES)
+    return `client metadata must not exceed ${MAX_REGISTRATION_BYTES} bytes`;
+  const clientName = body?.client_name;
+  if (typeof clientName === 'string' && clientName.length > MAX_CLIENT_NAME_LENGTH)
+    return `client_name must not exceed ${MAX_CLIENT_NAME_LENGTH} characters`;
+  return undefined;
+}
+
 function sendJson(
   reply: FastifyReply,
   status: number,
@@ -130,6 +151,12 @@ export function createProviderRoutes(deps: ProviderRoutesDeps): RouteModule {
     app.post('/register', async (request, reply) => {
       setCors(request, reply);
       const body = parseJsonObject(request.body);
+      const oversized = oversizedRegistration(request.body, body);
+      if (oversized !== undefined)
+        return sendJson(reply, 400, {
+          error: 'invalid_client_metadata',
+          error_description: oversized,
+        });
       if (body !== undefined) {
         const key = deps.limits.dedupeKey(body);
         const duplicate = key === undefined ? undefined : await deps.limits.findDuplicate(key);
@@ -137,8 +164,7 @@ export function createProviderRoutes(deps: ProviderRoutesDeps): RouteModule {
           const metadata = await deps.findClientMetadata(duplicate);
           if (metadata !== undefined) return sendJson(reply, 201, metadata);
         }
-        const clientName =
-          typeof body.client_name === 'string' ? body.client_name.slice(0, 200) : '';
+        const clientName = typeof body.client_name === 'string' ? body.client_name : '';
         const decision = await deps.limits.take(request.ip, clientName);
         if (!decision.allowed) {
           return sendJson(
