@@ -52,9 +52,18 @@ export function dispatchBuffering(
   options: Dispatcher.DispatchOptions,
   limit: number,
   signal: AbortSignal | undefined,
+  /**
+   * Time allowed for a JSON answer from the request to its last byte.
+   * undici's body timeout only bounds the silence between chunks, so an
+   * upstream trickling one byte at a time would hold the call for ever.
+   * A streamed (SSE) answer is let go of at its headers: its events keep
+   * the idle timeout, as progress may legitimately take long.
+   */
+  deadlineMs = 0,
 ): Promise<BufferedAnswer> {
   return new Promise((resolve, reject) => {
     let controller: Controller | undefined;
+    let deadline: NodeJS.Timeout | undefined;
     let settled = false;
     let chunks: Buffer[] | undefined;
     let size = 0;
@@ -70,6 +79,7 @@ export function dispatchBuffering(
     };
     const done = (): void => {
       settled = true;
+      clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
     };
     const fail = (error: Error): void => {
@@ -87,6 +97,17 @@ export function dispatchBuffering(
       onRequestStart(started: Controller) {
         controller = started;
         if (signal?.aborted === true) onAbort();
+        if (deadlineMs > 0)
+          deadline = setTimeout(
+            () =>
+              started.abort(
+                new GatewayError(
+                  'upstream_timeout',
+                  `The upstream did not finish its answer within ${deadlineMs} ms.`,
+                ),
+              ),
+            deadlineMs,
+          );
       },
       onResponseStart(_controller: Controller, statusCode: number, responseHeaders: Headers) {
         if (statusCode < 200) return;
@@ -97,6 +118,7 @@ export function dispatchBuffering(
           chunks = [];
           return;
         }
+        clearTimeout(deadline);
         body = new Readable({
           read: () => controller?.resume(),
           destroy: (error, callback) => {

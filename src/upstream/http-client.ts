@@ -168,6 +168,7 @@ export function createHttpClient(
           },
           limit,
           request.signal,
+          request.timeoutMs,
         );
         return answer;
       } catch (error) {

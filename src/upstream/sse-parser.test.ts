@@ -63,4 +63,37 @@ describe('parseSse', () => {
       ],
     );
   });
+  it('refuses an event longer than the bound, whether one endless line or many data lines', async () => {
+    async function* endlessLine() {
+      yield Buffer.from('data: ');
+      for (;;) yield Buffer.alloc(1024, 'x');
+    }
+    async function* endlessEvent() {
+      for (;;) yield Buffer.from('data: xxxxxxxx\n'.repeat(64));
+    }
+    for (const source of [endlessLine(), endlessEvent()]) {
+      await assert.rejects(
+        async () => {
+          for await (const _ of parseSse(source, 100_000)) assert.fail('no event expected');
+        },
+        { code: 'upstream_protocol_error', message: /larger than 100000 characters/ },
+      );
+    }
+  });
+
+  it('reads a long line in linear time and an event at the bound whole', async () => {
+    const size = 8 * 1024 * 1024;
+    async function* chunks() {
+      yield Buffer.from('data: ');
+      for (let sent = 0; sent < size; sent += 16 * 1024) yield Buffer.alloc(16 * 1024, 'y');
+      yield Buffer.from('\r');
+      yield Buffer.from('\n\r\n');
+    }
+    const started = performance.now();
+    const events: SseEvent[] = [];
+    for await (const event of parseSse(chunks(), size + 6)) events.push(event);
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.data.length, size);
+    assert.ok(performance.now() - started < 1_000, `${Math.round(performance.now() - started)} ms`);
+  });
 });

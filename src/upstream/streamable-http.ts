@@ -132,6 +132,26 @@ function upstreamErrorMessage(text: string): string {
   }
 }
 
+/**
+ * A JSON answer is one message, so the server timeout bounds it from the
+ * request to its last byte: undici's body timeout only bounds the silence
+ * between chunks, and an upstream trickling a byte at a time would hold the
+ * call for ever. SSE answers keep the idle timeout (progress may take long).
+ */
+function boundWholeBody(body: Readable, serverKey: string, timeoutMs: number, started: number) {
+  const timer = setTimeout(
+    () =>
+      body.destroy(
+        new GatewayError(
+          'upstream_timeout',
+          `The upstream ${serverKey} did not finish its answer within ${timeoutMs} ms.`,
+        ),
+      ),
+    Math.max(1, timeoutMs - (performance.now() - started)),
+  );
+  body.once('close', () => clearTimeout(timer));
+}
+
 export function createStreamableHttpUpstream(
   serverKey: string,
   url: string,
@@ -268,6 +288,7 @@ export function createStreamableHttpUpstream(
     },
 
     async forward(body, call) {
+      const started = performance.now();
       const reply = await client.exchange({
         method: 'POST',
         headers: {
@@ -279,6 +300,8 @@ export function createStreamableHttpUpstream(
         bodyTimeoutMs: call.longLived === true ? 0 : call.timeoutMs,
         ...(call.signal ? { signal: call.signal } : {}),
       });
+      if (reply.contentType !== 'text/event-stream' && call.longLived !== true)
+        boundWholeBody(reply.body, serverKey, call.timeoutMs, started);
       return {
         status: reply.status,
         contentType: reply.contentType,
