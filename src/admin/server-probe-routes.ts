@@ -46,7 +46,7 @@ const testFailure = z.object({
     code: z
       .string()
       .describe(
-        '`needs_authorization` (the upstream answered 401: choose upstream OAuth or static headers), `connection_required` (OAuth servers are tested once saved and connected), `upstream_unavailable` (refused, unreachable), `upstream_timeout`, `upstream_protocol_error` (not an MCP answer), `upstream_error`, `forbidden` (a private address the SSRF guard refuses), `upstream_member_secret_required`, …',
+        '`needs_authorization` (the upstream answered 401: choose upstream OAuth or static headers), `connection_required` (OAuth servers are tested once saved and connected), `upstream_unavailable` (refused, unreachable), `upstream_timeout`, `upstream_refused` (another 4xx, its status in the message), `upstream_protocol_error` (not an MCP answer), `upstream_error`, `forbidden` (a private address the SSRF guard refuses), `upstream_member_secret_required`, …',
       ),
     message: z.string(),
   }),

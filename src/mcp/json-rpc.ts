@@ -83,6 +83,9 @@ export function toMessage(value: unknown): JsonRpcMessage {
   if ('result' in value || 'error' in value) {
     if (!isValidId(value.id))
       throw new GatewayError('invalid_message', 'A response needs a string or number "id".');
+    // JSON-RPC 2.0 §5: result and error both present is no answer at all.
+    if ('result' in value && 'error' in value)
+      throw new GatewayError('invalid_message', 'A response has "result" or "error", not both.');
     if ('error' in value && (!isObject(value.error) || typeof value.error.code !== 'number')) {
       throw new GatewayError('invalid_message', '"error" must be an object with a numeric "code".');
     }

@@ -214,6 +214,14 @@ export const errorCatalogue = {
     retryable: false,
     title: 'The upstream MCP server sent a malformed answer.',
   },
+  // An upstream 4xx without a JSON-RPC body (data.status, data.retryAfterSeconds from Retry-After).
+  // Retrying the same request changes nothing, except after 408, 425 and 429 (that instance is retryable).
+  upstream_refused: {
+    status: 502,
+    rpc: JsonRpcCode.UpstreamError,
+    retryable: false,
+    title: 'The upstream MCP server refused the request with an HTTP 4xx status (data.status).',
+  },
   upstream_oauth_error: {
     status: 502,
     rpc: JsonRpcCode.UpstreamError,

@@ -96,7 +96,7 @@ function resultOf(upstream: Upstream, answer: JsonRpcResponse, method: string): 
 
 function isLegacyRefusal(error: unknown): boolean {
   if (!(error instanceof GatewayError)) return false;
-  if (error.code === 'upstream_protocol_error') return true;
+  if (error.code === 'upstream_protocol_error' || error.code === 'upstream_refused') return true;
   const refusal = error.data?.upstreamError as { code?: unknown } | undefined;
   return (
     error.code === 'upstream_error' &&

@@ -33,7 +33,9 @@ export async function probeEra(upstream: Upstream, timeoutMs: number): Promise<E
     // a non-JSON body; only a server we cannot reach leaves the era unknown.
     if (
       error instanceof GatewayError &&
-      (error.code === 'upstream_protocol_error' || error.code === 'upstream_error')
+      (error.code === 'upstream_protocol_error' ||
+        error.code === 'upstream_refused' ||
+        error.code === 'upstream_error')
     ) {
       return { modern: false, discover: null };
     }

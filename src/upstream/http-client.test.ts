@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { GatewayError } from '../shared/errors.ts';
-import { UpstreamHttpError, upstreamStatusOf } from './http-client.ts';
+import { UpstreamHttpError, retryAfterSeconds, upstreamStatusOf } from './http-client.ts';
 import { createAddressGuard } from './ssrf-guard.ts';
 import { createStreamableHttpUpstream } from './streamable-http.ts';
 
@@ -49,7 +49,9 @@ describe('upstream HTTP status on transport errors', () => {
     await assert.rejects(target.post(ping, call('401 json')), (error: unknown) => {
       assert.ok(error instanceof UpstreamHttpError);
       assert.equal(upstreamStatusOf(error), 401);
-      assert.equal(error.code, 'upstream_protocol_error');
+      assert.equal(error.code, 'upstream_refused');
+      assert.equal(error.retryable, false);
+      assert.deepEqual(error.data, { status: 401 });
       assert.match(error.message, /answered HTTP 401: no entry/);
       return true;
     });
@@ -105,5 +107,31 @@ describe('upstream HTTP status on transport errors', () => {
       return true;
     });
     await target.close();
+  });
+});
+
+describe('upstream refusals', () => {
+  it('reads Retry-After as delta-seconds or as an HTTP-date, and ignores anything else', () => {
+    assert.equal(retryAfterSeconds('120'), 120);
+    assert.equal(retryAfterSeconds(['5', '9']), 5);
+    const inTen = retryAfterSeconds(new Date(Date.now() + 10_000).toUTCString());
+    assert.ok(inTen !== undefined && inTen >= 9 && inTen <= 11, String(inTen));
+    assert.equal(retryAfterSeconds(new Date(Date.now() - 60_000).toUTCString()), 0);
+    for (const bad of [undefined, '', '-3', '1.5', 'soon'])
+      assert.equal(retryAfterSeconds(bad), undefined, String(bad));
+  });
+
+  it('names 4xx refusals upstream_refused, retryable only after 408, 425 and 429', () => {
+    for (const status of [400, 401, 403, 404, 413, 415, 422]) {
+      const error = new UpstreamHttpError(status, 'no');
+      assert.equal(error.code, 'upstream_refused');
+      assert.equal(error.retryable, false, String(status));
+    }
+    for (const status of [408, 425, 429])
+      assert.equal(new UpstreamHttpError(status, 'later').retryable, true, String(status));
+    const limited = new UpstreamHttpError(429, 'later', { retryAfter: '30' });
+    assert.deepEqual(limited.data, { status: 429, retryAfterSeconds: 30 });
+    assert.equal(new UpstreamHttpError(502, 'down').code, 'upstream_error');
+    assert.equal(new UpstreamHttpError(302, 'moved').code, 'upstream_protocol_error');
   });
 });

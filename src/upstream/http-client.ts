@@ -54,17 +54,55 @@ export interface HttpClient {
   close(): Promise<void>;
 }
 
+/** 4xx statuses after which the same request may succeed later (RFC 9110 §15.5.9, RFC 8470 §5.2, RFC 6585 §4). */
+const RETRYABLE_REFUSALS = new Set([408, 425, 429]);
+
+/** Retry-After (RFC 9110 §10.2.3) as whole seconds from now: delta-seconds or an HTTP-date. */
+export function retryAfterSeconds(value: string | string[] | undefined): number | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  if (Number.isNaN(at) || !/[a-z]/i.test(text)) return undefined;
+  return Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+function codeFor(
+  status: number,
+): 'upstream_error' | 'upstream_refused' | 'upstream_protocol_error' {
+  if (status >= 500) return 'upstream_error';
+  // 3xx: the gateway does not follow redirects; an MCP endpoint has no reason to send one.
+  return status >= 400 ? 'upstream_refused' : 'upstream_protocol_error';
+}
+
 /**
- * A non-2xx upstream answer. The status travels with the error so callers
- * act on it (an upstream OAuth 401 is retried with a fresh token) without
- * reading the message, which also carries the upstream's own words.
+ * A non-2xx upstream answer without a JSON-RPC body: a 4xx is the upstream
+ * refusing, a 5xx failing. The status travels with the error so callers act
+ * on it (an upstream OAuth 401 is retried with a fresh token) without reading
+ * the message, which also carries the upstream's own words; the caller sees
+ * it as `data.status`, with `data.retryAfterSeconds` when Retry-After came.
  */
 export class UpstreamHttpError extends GatewayError {
   readonly upstreamStatus: number;
+  declare readonly retryable: boolean;
 
-  constructor(upstreamStatus: number, message: string, options: GatewayErrorOptions = {}) {
-    super(upstreamStatus >= 500 ? 'upstream_error' : 'upstream_protocol_error', message, options);
+  constructor(
+    upstreamStatus: number,
+    message: string,
+    options: GatewayErrorOptions & { retryAfter?: string | string[] | undefined } = {},
+  ) {
+    const { retryAfter, ...rest } = options;
+    const seconds = retryAfterSeconds(retryAfter);
+    super(codeFor(upstreamStatus), message, {
+      ...rest,
+      data: {
+        status: upstreamStatus,
+        ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }),
+        ...rest.data,
+      },
+    });
     this.upstreamStatus = upstreamStatus;
+    if (this.code === 'upstream_refused') this.retryable = RETRYABLE_REFUSALS.has(upstreamStatus);
   }
 }
 
@@ -242,6 +280,7 @@ export async function failureFor(
   status: number,
   body: Readable,
   serverKey: string,
+  headers: Record<string, string | string[] | undefined> = {},
 ): Promise<GatewayError> {
   let detail = '';
   try {
@@ -252,5 +291,6 @@ export async function failureFor(
   return new UpstreamHttpError(
     status,
     `The upstream ${serverKey} answered HTTP ${status}${detail ? `: ${detail}` : ''}.`,
+    { retryAfter: headers['retry-after'] },
   );
 }

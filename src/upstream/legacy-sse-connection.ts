@@ -129,7 +129,7 @@ export async function openLegacySseConnection(
       signal: opening.signal,
     });
     if (reply.status >= 300 || reply.contentType !== 'text/event-stream')
-      throw await failureFor(reply.status, reply.body, serverKey);
+      throw await failureFor(reply.status, reply.body, serverKey, reply.headers);
     body = reply.body;
   } catch (error) {
     release();
@@ -170,7 +170,7 @@ export async function openLegacySseConnection(
       discard(reply.body);
       return 'gone';
     }
-    throw await failureFor(reply.status, reply.body, serverKey);
+    throw await failureFor(reply.status, reply.body, serverKey, reply.headers);
   };
 
   const sendQuietly = (message: JsonRpcMessage, timeoutMs: number): void => {

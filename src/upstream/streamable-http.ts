@@ -213,6 +213,7 @@ export function createStreamableHttpUpstream(
             throw new UpstreamHttpError(
               reply.status,
               `The upstream ${serverKey} answered HTTP ${reply.status}${upstreamErrorMessage(bodyText)}.`,
+              { retryAfter: reply.headers['retry-after'] },
             );
           throw error;
         }
@@ -234,7 +235,7 @@ export function createStreamableHttpUpstream(
           close: () => discard(body),
         };
       }
-      throw await failureFor(reply.status, body, serverKey);
+      throw await failureFor(reply.status, body, serverKey, reply.headers);
     },
 
     async listen(call) {
@@ -269,7 +270,7 @@ export function createStreamableHttpUpstream(
         );
       }
       if (reply.status >= 300 || reply.contentType !== 'text/event-stream') {
-        throw await failureFor(reply.status, reply.body, serverKey);
+        throw await failureFor(reply.status, reply.body, serverKey, reply.headers);
       }
       return streamMessages(reply.body, serverKey, call.timeoutMs);
     },

@@ -28,7 +28,7 @@ export async function refusesLegacy(
   if (error.code === 'upstream_error') {
     const refusal = error.data?.upstreamError as { code?: unknown } | undefined;
     if (typeof refusal?.code !== 'number' || !REFUSALS.has(refusal.code)) return false;
-  } else if (error.code !== 'upstream_protocol_error') {
+  } else if (error.code !== 'upstream_protocol_error' && error.code !== 'upstream_refused') {
     return false;
   }
   const verdict = await deps.eraCache.get(call.upstream, call.timeoutMs).catch(() => undefined);

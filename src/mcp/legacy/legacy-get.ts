@@ -4,6 +4,7 @@
  * of a stream the client lost — both served by the upstream session.
  */
 import { GatewayError } from '../../shared/errors.ts';
+import { upstreamStatusOf } from '../../upstream/http-client.ts';
 import type { StreamedMessage } from '../../upstream/upstream.ts';
 import { bridgeLegacyGet } from '../bridge/legacy-get-on-modern.ts';
 import { fromUpstreamId } from '../id-mapping.ts';
@@ -61,7 +62,15 @@ export async function handleLegacyGet(call: McpCall, deps: McpDeps): Promise<voi
   if (lastEventId) {
     // A replay belongs to one downstream session: its own upstream GET, not the shared one.
     const controller = new AbortController();
-    const stream = await open(controller.signal);
+    const stream = await open(controller.signal).catch((error: unknown) => {
+      // The event id is the only thing the client chose in a resumption GET.
+      if (upstreamStatusOf(error) !== 400) throw error;
+      throw new GatewayError(
+        'bad_request',
+        `The upstream refused to resume the stream from this Last-Event-ID: ${(error as Error).message}`,
+        { data: { status: 400 } },
+      );
+    });
     if (stream === null)
       throw new GatewayError(
         'method_not_allowed',

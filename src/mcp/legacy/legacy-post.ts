@@ -145,7 +145,8 @@ async function forwardRequest(
     const mapped = isResponse(outcome.message)
       ? fromUpstreamId(session.tag, outcome.message.id)
       : undefined;
-    if (mapped === undefined)
+    // Only this request's answer may answer this POST (another id would settle another call).
+    if (mapped !== message.id)
       throw new GatewayError(
         'upstream_protocol_error',
         `The upstream ${call.serverKey} answered with a mismatched id.`,
@@ -183,7 +184,8 @@ async function forwardRequest(
         upstreamMessage,
         call.timeoutMs,
       );
-      if (mapped === undefined) continue;
+      // A response to any other request has no place on this request's stream.
+      if (mapped === undefined || (isResponse(mapped) && mapped.id !== message.id)) continue;
       if (isRequest(mapped)) await deps.pendingClientRequests.shared();
       sse.send(mapped, eventId, retry);
       if (isResponse(mapped) && mapped.id === message.id) {

@@ -5,7 +5,11 @@
  * closes the upstream one: that is cancellation in this era.
  */
 import { GatewayError } from '../../shared/errors.ts';
-import { describeUpstreamFailure, readBody } from '../../upstream/http-client.ts';
+import {
+  UpstreamHttpError,
+  describeUpstreamFailure,
+  readBody,
+} from '../../upstream/http-client.ts';
 import { parseSse } from '../../upstream/sse-parser.ts';
 import { isRequest, isResponse, toMessage } from '../json-rpc.ts';
 import type { JsonRpcId, JsonRpcMessage } from '../json-rpc.ts';
@@ -41,6 +45,14 @@ function upstreamMessage(text: string, call: McpCall): JsonRpcMessage {
   }
 }
 
+function jsonRpcOrNull(text: string): JsonRpcMessage | null {
+  try {
+    return toMessage(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
 async function relayStream(
   call: McpCall,
   reply: RawReply,
@@ -54,7 +66,9 @@ async function relayStream(
       if (sse.closed) return;
       if (event.event !== 'message') continue;
       const message = event.data === '' ? null : upstreamMessage(event.data, call);
-      if (message !== null && isResponse(message) && message.id === requestId) {
+      // A response to any other request has no place on this request's stream.
+      if (message !== null && isResponse(message) && message.id !== requestId) continue;
+      if (message !== null && isResponse(message)) {
         answered = true;
         call.record.upstreamLatencyMs = performance.now() - started;
         recordAnswer(call.record, message);
@@ -132,14 +146,23 @@ export async function forwardModern(
       );
     });
     call.record.upstreamLatencyMs = performance.now() - started;
-    if (reply.contentType === 'application/json' && text.length > 0) {
-      recordAnswer(call.record, upstreamMessage(text, call));
-    } else if (text.length > 0 || reply.status >= 300) {
-      if (reply.status >= 500)
-        throw new GatewayError(
-          'upstream_error',
-          `The upstream ${call.serverKey} answered HTTP ${reply.status}.`,
-        );
+    const answer =
+      reply.contentType === 'application/json' && text.length > 0 ? jsonRpcOrNull(text) : null;
+    if (answer !== null && requestId !== null && isResponse(answer) && answer.id !== requestId) {
+      throw new GatewayError(
+        'upstream_protocol_error',
+        `The upstream ${call.serverKey} answered with a mismatched id.`,
+      );
+    } else if (answer !== null) {
+      recordAnswer(call.record, answer);
+    } else if (reply.status >= 300) {
+      // Without a JSON-RPC body, a 4xx is the upstream refusing and a 5xx failing.
+      throw new UpstreamHttpError(
+        reply.status,
+        `The upstream ${call.serverKey} answered HTTP ${reply.status}${text ? `: ${text.slice(0, 200)}` : ''}.`,
+        { retryAfter: reply.headers['retry-after'] },
+      );
+    } else if (text.length > 0) {
       throw new GatewayError(
         'upstream_protocol_error',
         `The upstream ${call.serverKey} answered HTTP ${reply.status} with ${reply.contentType || 'no content type'} instead of JSON-RPC.`,
