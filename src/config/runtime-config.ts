@@ -56,7 +56,7 @@ export const runtimeConfigSchema = z.object({
     .max(3_600_000)
     .default(30_000)
     .describe(
-      'PostgreSQL: longest wait for a connection and longest run of one statement (a lock held elsewhere, an overloaded server); the call then fails with a retryable store_unavailable instead of waiting. Migrations are not bounded.',
+      "PostgreSQL: longest wait for a connection and longest run of one statement (a lock held elsewhere, an overloaded server); the call then fails with a retryable store_unavailable instead of waiting. A migration's statements are not bounded; reaching the database is, at start too.",
     ),
   PORTCULLIS_REDIS_URL: z
     .url({
@@ -66,7 +66,7 @@ export const runtimeConfigSchema = z.object({
     })
     .optional()
     .describe(
-      'Redis URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS); shares usage-limit counters, session revocations, sign-in and registration throttles, token refresh leases, policy and configuration change notices between several instances. Unset: all of it stays in memory (one instance). An unreachable Redis at start stops the start.',
+      'Redis URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS); shares usage-limit counters, session revocations, sign-in and registration throttles, token refresh leases, policy and configuration change notices between several instances. Unset: all of it stays in memory (one instance). An unreachable Redis at start stops the start (exit 1 within a few seconds, naming it).',
     ),
   PORTCULLIS_SECRET_KEY: z
     .string()

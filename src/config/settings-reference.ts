@@ -11,6 +11,9 @@ function defaultOf(schema: z.ZodType): string {
   if (!parsed.success || parsed.data === undefined) return '—';
   const value: unknown = parsed.data;
   if (Array.isArray(value)) return value.length === 0 ? '(none)' : `\`${value.join(',')}\``;
+  // A parsed map (such as headers from `name=value` pairs): empty is none.
+  if (typeof value === 'object' && value !== null && Object.keys(value).length === 0)
+    return '(none)';
   return `\`${String(value)}\``;
 }
 

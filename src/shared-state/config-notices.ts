@@ -4,8 +4,12 @@
  * change reloads at once and announces it; every other instance reloads on
  * the notice. Reloads triggered while one runs are folded into one more.
  *
- * Notices are at most once: an instance that misses one (Redis unreachable)
- * keeps its routing tables until the next change or restart.
+ * Notices are at most once, so an outage is caught up when Redis is back:
+ * every instance reloads when its connection is restored (it may have missed
+ * notices), and an instance whose announcement failed announces again (for
+ * instances that never lost Redis). Without that, an API key revoked or a
+ * member removed during the outage stayed usable on the other instances
+ * until their restart.
  */
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
@@ -27,6 +31,7 @@ export async function createConfigNotices(
   const self = crypto.randomUUID();
   let running: Promise<void> | undefined;
   let again = false;
+  let unannounced = false;
 
   const reloadSoon = (): void => {
     if (running !== undefined) {
@@ -48,23 +53,34 @@ export async function createConfigNotices(
     })().finally(() => (running = undefined));
   };
 
+  const announce = async (): Promise<void> => {
+    try {
+      unannounced = false;
+      await bus.publish(CONFIG_CHANNEL, self);
+    } catch (error) {
+      unannounced = true;
+      logger.warn(
+        { err: (error as Error).message },
+        'configuration change applied on this instance only until the shared state is reachable again',
+      );
+    }
+  };
+
   const stop = await bus.subscribe(CONFIG_CHANNEL, (from) => {
     if (from !== self) reloadSoon();
+  });
+  const stopRestored = bus.onRestored?.(() => {
+    reloadSoon();
+    if (unannounced) void announce();
   });
 
   return {
     async changed() {
       await reload();
-      try {
-        await bus.publish(CONFIG_CHANNEL, self);
-      } catch (error) {
-        logger.warn(
-          { err: (error as Error).message },
-          'configuration change applied on this instance only: the shared state is unreachable',
-        );
-      }
+      await announce();
     },
     async close() {
+      stopRestored?.();
       await stop();
       await running;
     },

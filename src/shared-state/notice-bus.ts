@@ -3,7 +3,8 @@
  * a server edited) is announced on a channel, and every instance subscribed
  * to it, the publisher included, gets the payload. Delivery is at most once
  * and only to instances connected at the time (Redis pub/sub semantics), so
- * a notice says "look again", never carries state that must not be lost.
+ * a notice says "look again", never carries state that must not be lost;
+ * an instance whose connection comes back looks again by itself (onRestored).
  */
 import type { Logger } from 'pino';
 import type { RedisConnection } from './redis-connection.ts';
@@ -15,6 +16,12 @@ export interface NoticeBus {
   publish(channel: string, payload: string): Promise<void>;
   /** Resolves once the subscription is active; the result stops it. */
   subscribe(channel: string, handler: NoticeHandler): Promise<() => Promise<void>>;
+  /**
+   * Calls `listener` each time the connection to the other instances comes
+   * back after an outage: notices published meanwhile, here or there, were
+   * lost. Absent when notices cannot be lost (one instance).
+   */
+  onRestored?(listener: () => void): () => void;
 }
 
 type Log = Pick<Logger, 'warn'>;
@@ -80,5 +87,6 @@ export function createRedisNoticeBus(
           .catch(() => undefined);
       };
     },
+    onRestored: (listener) => redis.onRestored(listener),
   };
 }

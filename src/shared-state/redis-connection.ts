@@ -6,7 +6,9 @@
  * Failure is bounded, never a hang: commands are refused while the
  * connection is down (no offline queue) and time out after a few seconds,
  * and the first connect gives up after the connect timeout. The client keeps
- * reconnecting in the background so the instance recovers when Redis does.
+ * reconnecting in the background so the instance recovers when Redis does,
+ * and tells onRestored listeners: what happened meanwhile (notices sent,
+ * writes refused) must be caught up by whoever depends on it.
  */
 import { createClient } from 'redis';
 import type { Logger } from 'pino';
@@ -42,6 +44,11 @@ export interface RedisConnection {
   runSubscriber<T>(what: string, command: (client: RedisClient) => Promise<T>): Promise<T>;
   /** The subscriber client (pub/sub mode only), connected. */
   subscriber(): Promise<RedisClient>;
+  /**
+   * Calls `listener` each time a connection lost after its first connect is
+   * ready again (once per connection); the result stops it.
+   */
+  onRestored(listener: () => void): () => void;
   /** True once close() was called: the clients are going or gone. */
   isClosed(): boolean;
   close(): Promise<void>;
@@ -71,6 +78,7 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const where = redactRedisUrl(options.url);
   const opened: RedisClient[] = [];
+  const restored = new Set<() => void>();
   let closed = false;
 
   const open = (role: string): (() => Promise<RedisClient>) => {
@@ -95,8 +103,16 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       options.logger.warn({ redis: where, role, err: error.message }, 'redis connection lost');
     });
     client.on('ready', () => {
-      if (down) options.logger.info({ redis: where, role }, 'redis connection restored');
+      if (!down) return;
       down = false;
+      options.logger.info({ redis: where, role }, 'redis connection restored');
+      for (const listener of [...restored]) {
+        try {
+          listener();
+        } catch (error) {
+          options.logger.warn({ err: (error as Error).message }, 'redis restore listener failed');
+        }
+      }
     });
     let timer: NodeJS.Timeout | undefined;
     let refused: ((error: Error) => void) | undefined;
@@ -160,6 +176,10 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     run: (what, command) => bounded(client, what, command),
     subscriber,
     runSubscriber: (what, command) => bounded(subscriber, what, command),
+    onRestored(listener) {
+      restored.add(listener);
+      return () => void restored.delete(listener);
+    },
     isClosed: () => closed,
     async close() {
       closed = true;

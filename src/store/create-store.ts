@@ -7,6 +7,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { GatewayError } from '../shared/errors.ts';
 import { dialectCodecs } from './dialect-codec.ts';
 import { createKyselyStore } from './kysely-store.ts';
 import { createSqliteBulkInsert } from './sqlite-bulk-insert.ts';
@@ -67,38 +68,59 @@ function openSqlite(file: string): Store {
   });
 }
 
-function postgresDb(options: Extract<StoreOptions, { kind: 'postgres' }>, max: number) {
+type PostgresOptions = Extract<StoreOptions, { kind: 'postgres' }>;
+
+function postgresDb(options: PostgresOptions, max: number, bounds = { statements: true }) {
   const timeout = options.statementTimeoutMs;
   const pool = new pg.Pool({
     connectionString: options.url,
     max,
-    ...(timeout === undefined
-      ? {}
-      : { connectionTimeoutMillis: timeout, statement_timeout: timeout }),
+    ...(timeout === undefined ? {} : { connectionTimeoutMillis: timeout }),
+    ...(timeout === undefined || !bounds.statements ? {} : { statement_timeout: timeout }),
   });
   // Without a listener, an idle client's error event would crash the process.
   pool.on('error', options.onPoolError ?? (() => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Store {
+/** The URL without its password, for messages. */
+function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(invalid URL)';
+  }
+}
+
+function openPostgres(options: PostgresOptions): Store {
   const store = createKyselyStore({
     db: postgresDb(options, options.poolSize ?? 10),
     codec: dialectCodecs.postgres,
     runTransaction: postgresTransaction,
   });
-  if (options.statementTimeoutMs === undefined) return store;
   return {
     ...store,
-    // A migration may wait for another instance's migration and rewrite large tables.
     async migrate() {
-      const { statementTimeoutMs: _unbounded, ...rest } = options;
+      // A migration may wait for another instance's migration and rewrite large
+      // tables, so its statements are not bounded; reaching the server is.
       const migrator = createKyselyStore({
-        db: postgresDb(rest, 1),
+        db: postgresDb(options, 1, { statements: false }),
         codec: dialectCodecs.postgres,
         runTransaction: postgresTransaction,
       });
       try {
+        try {
+          await migrator.ping();
+        } catch (error) {
+          // The first thing `serve` and `migrate` do: say which database, not "migration failed".
+          throw new GatewayError(
+            'store_unavailable',
+            `PostgreSQL at ${redactDatabaseUrl(options.url)} cannot be reached`,
+            { cause: error },
+          );
+        }
         return await migrator.migrate();
       } finally {
         await migrator.close();
