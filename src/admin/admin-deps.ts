@@ -10,6 +10,7 @@ import type { Upstream } from '../upstream/upstream.ts';
 import type { Principal } from '../auth/resource/principal.ts';
 import type { ServerDefinition } from '../store/model.ts';
 import type { SessionLookup } from './authenticate-api-caller.ts';
+import type { SignIn } from '../auth/sign-in/sign-in.ts';
 import type { UsageCounters } from '../policy/usage-limits-counters.ts';
 
 /** What the admin API needs from the composition root. */
@@ -22,7 +23,8 @@ export interface AdminDeps {
    * changes with `audit.record(…, tx)`.
    */
   readonly audit: AuditLog;
-  readonly signIn: SessionLookup;
+  /** Browser sessions, and the throttled password check (a password change proves the current one). */
+  readonly signIn: SessionLookup & Pick<SignIn, 'checkPassword'>;
   readonly logger: Logger;
   /** Re-reads API keys and member access wherever credentials are checked (the gateway's reload). */
   readonly onCredentialsChanged: () => Promise<void>;

@@ -1,7 +1,7 @@
 /** The caller's own account: who they are, where they belong, their password. */
 import { z } from 'zod';
-import { GatewayError } from '../shared/errors.ts';
-import { hashPassword, verifyPassword } from '../shared/password-hash.ts';
+import { GatewayError, isGatewayError } from '../shared/errors.ts';
+import { hashPassword } from '../shared/password-hash.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { defineRoute } from './api-route.ts';
 import type { ApiRoute } from './api-route.ts';
@@ -69,17 +69,34 @@ export function createMeRoutes(deps: AdminDeps): ApiRoute[] {
         newPassword: passwordSchema,
       }),
       status: 204,
-      async handle({ caller, body }) {
+      async handle({ caller, body, request }) {
         const user = await store.users.find(caller.user.id);
-        if (
-          user?.passwordHash === null ||
-          user === undefined ||
-          !(await verifyPassword(body.currentPassword, user.passwordHash))
-        )
+        if (user === undefined)
           throw new GatewayError('forbidden', 'The current password is wrong.');
-        await store.users.upsert({
-          email: user.email,
-          passwordHash: await hashPassword(body.newPassword),
+        // The sign-in check and its throttle: a stolen session must not buy unlimited guesses.
+        await deps.signIn
+          .checkPassword(user.email, body.currentPassword, request.ip)
+          .catch((error: unknown) => {
+            if (isGatewayError(error) && error.code === 'unauthorized')
+              throw new GatewayError('forbidden', 'The current password is wrong.');
+            throw error;
+          });
+        const passwordHash = await hashPassword(body.newPassword);
+        const current =
+          caller.via === 'session' ? await deps.signIn.currentSession(request) : undefined;
+        await store.transaction(async (tx) => {
+          await tx.users.upsert({ email: user.email, passwordHash });
+          // A new password ends every other browser session (someone who knew the old one may hold
+          // one, OWASP Session Management: renew on credential change). The session proving the
+          // current password goes on, its absolute lifetime counted from this proof.
+          await tx.browserSessions.removeForUser(user.id);
+          if (current !== undefined)
+            await tx.browserSessions.create({
+              idHash: current.session.idHash,
+              userId: user.id,
+              csrfToken: current.session.csrfToken,
+              expiresAt: current.session.expiresAt,
+            });
         });
       },
     }),

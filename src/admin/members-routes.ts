@@ -3,6 +3,7 @@
  * always keeps at least one owner.
  */
 import { z } from 'zod';
+import { withdrawFromAccountGrants } from '../auth/server/grant-resources.ts';
 import { GatewayError } from '../shared/errors.ts';
 import type { Role } from '../store/model.ts';
 import type { Store } from '../store/store.ts';
@@ -100,7 +101,8 @@ export function createMembersRoutes(deps: AdminDeps): ApiRoute[] {
       method: 'DELETE',
       path: '/workspaces/:workspaceId/members/:userId',
       tag: 'members',
-      summary: 'Remove a member (or leave yourself); their API keys here are revoked',
+      summary:
+        "Remove a member (or leave yourself); their API keys here are revoked and their apps lose this workspace's servers",
       params: memberParams,
       status: 204,
       async handle({ caller, params }) {
@@ -114,15 +116,39 @@ export function createMembersRoutes(deps: AdminDeps): ApiRoute[] {
         if (existing.userId !== caller.user.id)
           requireThat(access.actor, 'member.manage', { role: existing.role });
         const at = (deps.now ?? (() => new Date()))();
-        await store.transaction(async (tx) => {
+        const base = `${deps.config.publicUrl}/${workspaceId}/`;
+        const withdrawn = await store.transaction(async (tx) => {
           const current = await tx.members.find(workspaceId, existing.userId);
-          if (current === undefined) return;
+          if (current === undefined) return [];
           await refuseLastOwner(tx, workspaceId, current.role);
           await tx.members.remove(workspaceId, existing.userId);
           for (const key of await tx.apiKeys.list(workspaceId))
             if (key.userId === existing.userId && key.revokedAt === null)
               await tx.apiKeys.revoke(key.id, at);
+          // As revoking their apps here would (authorized-apps-routes.ts): being added back later
+          // must not revive refresh tokens or consent given before the removal.
+          const changed = await withdrawFromAccountGrants(
+            tx,
+            existing.userId,
+            (resource) => resource.startsWith(base),
+            at,
+          );
+          // A grant destroyed whole is recorded by the watched store; a narrowed one here.
+          for (const { before, withdrawal } of changed)
+            if (withdrawal.kind === 'narrowed')
+              await deps.audit.record(
+                {
+                  action: 'authorized_app.revoke',
+                  target: { type: 'grant', id: before.id, workspaceId },
+                  before,
+                  after: withdrawal.grant,
+                },
+                tx,
+              );
+          return changed;
         });
+        // Cached access tokens of these grants are checked again on every instance.
+        for (const { before } of withdrawn) deps.onGrantRevoked?.(before.id);
         await deps.onCredentialsChanged();
       },
     }),

@@ -445,7 +445,7 @@ export interface paths {
         /** Add a user to the workspace or change a member's role and server access */
         put: operations["putWorkspacesWorkspaceIdMembersUserId"];
         post?: never;
-        /** Remove a member (or leave yourself); their API keys here are revoked */
+        /** Remove a member (or leave yourself); their API keys here are revoked and their apps lose this workspace's servers */
         delete: operations["deleteWorkspacesWorkspaceIdMembersUserId"];
         options?: never;
         head?: never;
@@ -5974,7 +5974,7 @@ export interface operations {
                         truncated: boolean;
                     } | {
                         error: {
-                            /** @description `needs_authorization` (the upstream answered 401: choose upstream OAuth or static headers), `connection_required` (OAuth servers are tested once saved and connected), `upstream_unavailable` (refused, unreachable), `upstream_timeout`, `upstream_protocol_error` (not an MCP answer), `upstream_error`, `forbidden` (a private address the SSRF guard refuses), `upstream_member_secret_required`, … */
+                            /** @description `needs_authorization` (the upstream answered 401: choose upstream OAuth or static headers), `connection_required` (OAuth servers are tested once saved and connected), `upstream_unavailable` (refused, unreachable), `upstream_timeout`, `upstream_refused` (another 4xx, its status in the message), `upstream_protocol_error` (not an MCP answer), `upstream_error`, `forbidden` (a private address the SSRF guard refuses), `upstream_member_secret_required`, … */
                             code: string;
                             message: string;
                         };

@@ -6,7 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { createStore } from '../../store/create-store.ts';
 import type { OAuthArtefact } from '../../store/model.ts';
 import type { Store } from '../../store/store.ts';
-import { grantCovers, withdrawGrantResources } from './grant-resources.ts';
+import {
+  grantCovers,
+  withdrawFromAccountGrants,
+  withdrawGrantResources,
+} from './grant-resources.ts';
 
 const A = 'https://gateway.example.com/acme/github/mcp';
 const B = 'https://gateway.example.com/beta/github/mcp';
@@ -107,5 +111,33 @@ describe('withdrawGrantResources', () => {
     assert.equal(await store.oauthArtefacts.find('Grant', 'g1'), undefined);
     assert.deepEqual(await left('RefreshToken'), []);
     assert.deepEqual(await left('AuthorizationCode'), []);
+  });
+
+  it("withdraws a workspace from every grant of one account, leaving others' grants alone", async () => {
+    const grants: [string, string, string[]][] = [
+      ['both', 'u2', [A, B]],
+      ['only-a', 'u2', [A]],
+      ['only-b', 'u2', [B]],
+      ['someone-else', 'u3', [A]],
+    ];
+    for (const [id, accountId, resources] of grants)
+      await store.oauthArtefacts.upsert('Grant', id, {
+        payload: { accountId, resources: Object.fromEntries(resources.map((url) => [url, 'mcp'])) },
+        accountId,
+        clientId: `client-${id}`,
+        expiresAt: LATER,
+      });
+    const inAcme = (url: string) => url.startsWith('https://gateway.example.com/acme/');
+    const changed = await withdrawFromAccountGrants(store, 'u2', inAcme, NOW);
+    assert.deepEqual(changed.map(({ before, withdrawal }) => [before.id, withdrawal.kind]).sort(), [
+      ['both', 'narrowed'],
+      ['only-a', 'revoked'],
+    ]);
+    const resourcesOf = async (id: string) =>
+      Object.keys((await store.oauthArtefacts.find('Grant', id))?.payload.resources ?? {});
+    assert.deepEqual(await resourcesOf('both'), [B]);
+    assert.equal(await store.oauthArtefacts.find('Grant', 'only-a'), undefined);
+    assert.deepEqual(await resourcesOf('only-b'), [B]);
+    assert.deepEqual(await resourcesOf('someone-else'), [A]);
   });
 });

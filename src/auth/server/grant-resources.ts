@@ -85,3 +85,31 @@ export async function withdrawGrantResources(
   }
   return { kind: 'narrowed', grant: { ...grant, payload } };
 }
+
+/** One grant `withdrawFromAccountGrants` changed: as it was, and what became of it. */
+export interface AccountWithdrawal {
+  readonly before: OAuthArtefact;
+  readonly withdrawal: Withdrawal;
+}
+
+/**
+ * Withdraws the resources `isWithdrawn` picks from every live grant of the
+ * account, in `tx` (a member leaving a workspace loses that workspace in all
+ * their apps). Grants covering none of them are left alone.
+ */
+export async function withdrawFromAccountGrants(
+  tx: Store,
+  accountId: string,
+  isWithdrawn: (resource: string) => boolean,
+  now: Date,
+): Promise<AccountWithdrawal[]> {
+  const changed: AccountWithdrawal[] = [];
+  for (const grant of await tx.oauthArtefacts.listByAccount('Grant', accountId, now)) {
+    if (!grantResources(grant).some(isWithdrawn)) continue;
+    changed.push({
+      before: grant,
+      withdrawal: await withdrawGrantResources(tx, grant, isWithdrawn, now),
+    });
+  }
+  return changed;
+}

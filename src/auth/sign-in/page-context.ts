@@ -92,7 +92,10 @@ export function safeNext(next: string | null | undefined): string {
     const code = next.charCodeAt(i);
     if (code < 0x20 || code === 0x7f || code === 0x5c) return '/';
   }
-  return next;
+  // A Location header carries visible ASCII only (Node refuses the rest with ERR_INVALID_CHAR);
+  // the browser decodes the escapes back into the same local path.
+  if (!next.isWellFormed()) return '/';
+  return next.replace(/[^\x21-\x7e]+/g, encodeURIComponent);
 }
 
 /**

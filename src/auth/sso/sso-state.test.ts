@@ -12,6 +12,15 @@ function header(setCookie: string): string {
 }
 
 describe('safeNext', () => {
+  it('percent-encodes characters a Location header cannot carry, keeping the path local', () => {
+    // Node refuses them in a header (ERR_INVALID_CHAR): answered 500 after the session was made.
+    assert.equal(safeNext('/ā'), '/%C4%81');
+    assert.equal(safeNext('/\u2215\u2215evil.example'), '/%E2%88%95%E2%88%95evil.example');
+    assert.equal(safeNext('/a b?q=é'), '/a%20b?q=%C3%A9');
+    assert.equal(safeNext('/\ud83d'), '/', 'a lone surrogate has no encoding');
+    assert.equal(safeNext('/%2F%2Fevil.example'), '/%2F%2Fevil.example');
+  });
+
   it('turns anything but a same-origin path into /', () => {
     for (const next of [
       undefined,

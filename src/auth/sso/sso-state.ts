@@ -82,5 +82,7 @@ export function safeNext(next: unknown): string {
   if (!next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
   // Control characters and backslashes are stripped or rewritten by browsers in surprising ways.
   if ([...next].some((char) => char < ' ' || char === '\u007f' || char === '\\')) return '/';
-  return next;
+  // A Location header carries visible ASCII only (Node refuses the rest with ERR_INVALID_CHAR).
+  if (!next.isWellFormed()) return '/';
+  return next.replace(/[^\x21-\x7e]+/g, encodeURIComponent);
 }

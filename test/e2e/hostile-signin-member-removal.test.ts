@@ -1,0 +1,194 @@
+/**
+ * Removing a member withdraws the workspace from their OAuth grants, as
+ * revoking an authorized app does: adding them back later must not bring
+ * back tokens issued before the removal, and their apps must ask for consent
+ * again. Narrowing a member's servers is different (hostile-oauth-refresh):
+ * the grant stays and works again once access is restored.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
+import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
+import { createCookieJar } from '../support/cookie-jar.ts';
+import { startTestGateway } from '../support/gateway.ts';
+import type { TestGateway } from '../support/gateway.ts';
+import { initializeBody, mcpPost } from '../support/mcp-http.ts';
+import {
+  authorizeInBrowser,
+  discoverAuthorizationServer,
+  pkcePair,
+} from '../support/oauth-client.ts';
+import type { FilledForm, RawAuthorizationServer } from '../support/oauth-client.ts';
+
+// An https redirect URI reuses the remembered consent (interaction-policy.ts); loopback ones never do.
+const REDIRECT_URI = 'https://app.acme.test/callback';
+const EVE = { email: 'eve@acme.test', password: 'eve has a long password' };
+const FAY = { email: 'fay@acme.test', password: 'fay has a long password' };
+
+type User = { email: string; password: string };
+type Tokens = { clientId: string; access: string; refresh: string; forms: FilledForm[] };
+
+describe('member removal and OAuth grants', () => {
+  let upstream: RunningFixtureServer;
+  let gateway: TestGateway;
+  let as: RawAuthorizationServer;
+
+  async function register(): Promise<string> {
+    const registered = await as.register({
+      client_name: `member removal ${crypto.randomUUID()}`,
+      redirect_uris: [REDIRECT_URI],
+      grant_types: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_method: 'none',
+    });
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    return String(registered.body.client_id);
+  }
+
+  async function obtainTokens(user: User, clientId: string, resource: string): Promise<Tokens> {
+    const pkce = pkcePair();
+    const { location, forms } = await authorizeInBrowser(
+      createCookieJar(),
+      as.authorizationUrl({
+        response_type: 'code',
+        client_id: clientId,
+        redirect_uri: REDIRECT_URI,
+        scope: 'mcp offline_access',
+        state: crypto.randomUUID(),
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+        resource,
+      }),
+      { ...user, approve: true },
+    );
+    const code = new URL(location).searchParams.get('code');
+    assert.ok(code, `no code in ${location}`);
+    const issued = await as.token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT_URI,
+      client_id: clientId,
+      code_verifier: pkce.verifier,
+      resource,
+    });
+    assert.equal(issued.status, 200, JSON.stringify(issued.body));
+    return {
+      clientId,
+      access: String(issued.body.access_token),
+      refresh: String(issued.body.refresh_token),
+      forms,
+    };
+  }
+
+  async function refresh(tokens: Tokens) {
+    const answer = await fetch(String(as.metadata.token_endpoint), {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh,
+        client_id: tokens.clientId,
+      }),
+    });
+    return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+  }
+
+  async function useToken(endpoint: string, accessToken: string): Promise<number> {
+    return (await mcpPost(endpoint, initializeBody(), { authorization: `Bearer ${accessToken}` }))
+      .status;
+  }
+
+  async function admin(method: string, path: string, body?: unknown) {
+    const answer = await fetch(`${gateway.url}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${gateway.apiKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await answer.text();
+    assert.ok(answer.ok, `${method} ${path}: ${answer.status} ${text}`);
+    return text === '' ? undefined : (JSON.parse(text) as unknown);
+  }
+
+  async function userId(email: string): Promise<string> {
+    const members = (await admin('GET', '/workspaces/acme/members')) as {
+      userId: string;
+      email: string;
+    }[];
+    const member = members.find((entry) => entry.email === email);
+    assert.ok(member, `${email} is a member`);
+    return member.userId;
+  }
+
+  async function apps(workspace: string, id: string) {
+    const list = (await admin('GET', `/workspaces/${workspace}/authorized-apps`)) as {
+      userId: string;
+      resources: { resource: string }[];
+    }[];
+    return list.filter((app) => app.userId === id);
+  }
+
+  before(async () => {
+    upstream = await startFixtureServer({ era: 'dual' });
+    gateway = await startTestGateway({
+      servers: [{ id: 'fixture', url: upstream.url }],
+      users: [
+        { ...EVE, role: 'member' },
+        { ...FAY, role: 'member' },
+      ],
+      otherWorkspaces: ['beta'],
+    });
+    as = await discoverAuthorizationServer(gateway.url);
+  });
+  after(async () => {
+    await gateway?.close();
+    await upstream?.close();
+  });
+
+  it('refuses tokens from before the removal once the member is added back, and asks consent again', async () => {
+    const fixture = gateway.endpoint('fixture');
+    const clientId = await register();
+    const first = await obtainTokens(EVE, clientId, fixture);
+    assert.deepEqual(first.forms, ['sign-in', 'consent']);
+    // The consent is remembered: a second authorization of the same app asks only for the password.
+    const remembered = await obtainTokens(EVE, clientId, fixture);
+    assert.deepEqual(remembered.forms, ['sign-in']);
+
+    const eve = await userId(EVE.email);
+    await admin('DELETE', `/workspaces/acme/members/${eve}`);
+    assert.deepEqual(await apps('acme', eve), []);
+    await admin('PUT', `/workspaces/acme/members/${eve}`, { role: 'member', servers: null });
+
+    for (const tokens of [first, remembered]) {
+      const refused = await refresh(tokens);
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.error, 'invalid_grant', JSON.stringify(refused.body));
+      assert.equal(refused.body.access_token, undefined);
+      assert.equal(await useToken(fixture, tokens.access), 401);
+    }
+    const again = await obtainTokens(EVE, clientId, fixture);
+    assert.deepEqual(again.forms, ['sign-in', 'consent']);
+    assert.equal(await useToken(fixture, again.access), 200);
+    assert.equal((await refresh(again)).status, 200);
+  });
+
+  it("keeps the grant's other workspaces when a member is removed from one", async () => {
+    const acme = gateway.endpoint('fixture');
+    const beta = gateway.endpoint('fixture', 'beta');
+    const clientId = await register();
+    const inAcme = await obtainTokens(FAY, clientId, acme);
+    const inBeta = await obtainTokens(FAY, clientId, beta);
+    const fay = await userId(FAY.email);
+    await admin('DELETE', `/workspaces/acme/members/${fay}`);
+    await admin('PUT', `/workspaces/acme/members/${fay}`, { role: 'member', servers: null });
+
+    assert.equal((await refresh(inAcme)).body.error, 'invalid_grant');
+    assert.equal(await useToken(acme, inAcme.access), 401);
+    const kept = await refresh(inBeta);
+    assert.equal(kept.status, 200, JSON.stringify(kept.body));
+    assert.equal(await useToken(beta, inBeta.access), 200);
+    assert.equal(await useToken(beta, String(kept.body.access_token)), 200);
+    // Added back, she has no app reaching acme until she consents again.
+    assert.deepEqual(await apps('acme', fay), []);
+  });
+});
