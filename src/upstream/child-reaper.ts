@@ -18,7 +18,10 @@ export function createChildReaper(): ChildReaper {
   const reap = (): void => {
     for (const child of children) {
       try {
-        child.kill('SIGKILL');
+        // Children lead their own process group (stdio-process.ts): what they started goes too.
+        if (process.platform !== 'win32' && child.pid !== undefined)
+          process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
       } catch {
         // Already gone.
       }

@@ -144,7 +144,11 @@ export function createMessageRouter(deps: RouterDeps): MessageRouter {
       );
       return;
     }
-    state.timer.refresh();
+    // Progress and the server's own requests to the client give the call more time (MCP
+    // basic/lifecycle "Timeouts" allows resetting on progress); other notifications do not,
+    // or an upstream that never stops logging would hold the call for ever.
+    if (!isNotification(message) || message.method === 'notifications/progress')
+      state.timer.refresh();
     touch();
   };
 

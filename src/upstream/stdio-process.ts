@@ -61,8 +61,19 @@ export function spawnStdioProcess(deps: StdioProcessDeps): StdioProcess {
     env: deps.env,
     ...(deps.cwd === undefined ? {} : { cwd: deps.cwd }),
     stdio: ['pipe', 'pipe', 'pipe'],
+    // Its own process group (POSIX): stopping the server stops what it started, too.
+    detached: process.platform !== 'win32',
     windowsHide: true,
   });
+  /** Signals the child's whole process group; the child alone where there are none. */
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      if (process.platform !== 'win32' && child.pid !== undefined) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // The group is already empty.
+    }
+  };
   deps.reaper.track(child);
   const exited = Promise.withResolvers<void>();
   let live = true;
@@ -101,15 +112,22 @@ export function spawnStdioProcess(deps: StdioProcessDeps): StdioProcess {
     async stop(reason) {
       stopping = true;
       end(reason);
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+        // Whatever the exited child left behind (a grandchild holding its stdout).
+        signalGroup('SIGKILL');
+        return;
+      }
       child.stdin.end();
       const steps: Array<NodeJS.Signals | null> = ['SIGTERM', 'SIGKILL', null];
       for (const signal of steps) {
         const timer = new AbortController();
         await Promise.race([exited.promise, sleep(deps.graceMs, undefined, timer).catch(() => 0)]);
         timer.abort();
-        if (child.exitCode !== null || child.signalCode !== null || signal === null) return;
-        child.kill(signal);
+        if (child.exitCode !== null || child.signalCode !== null || signal === null) {
+          signalGroup('SIGKILL');
+          return;
+        }
+        signalGroup(signal);
       }
     },
   };
@@ -123,6 +141,8 @@ export function spawnStdioProcess(deps: StdioProcessDeps): StdioProcess {
 
   const finish = (reason: GatewayError): void => {
     deps.reaper.untrack(child);
+    // A server that exits takes what it started with it.
+    signalGroup('SIGKILL');
     end(reason);
     exited.resolve();
     deps.onExit(stdioProcess, reason, stopping);
@@ -156,7 +176,11 @@ export function spawnStdioProcess(deps: StdioProcessDeps): StdioProcess {
   const pumpStdout = async (): Promise<void> => {
     const overflow = (): void =>
       log.warn({ server: serverKey }, `skipped a stdout line over ${deps.maxLineBytes} bytes`);
-    for await (const line of readLines(child.stdout, deps.maxLineBytes, overflow)) {
+    let first = true;
+    for await (const read of readLines(child.stdout, deps.maxLineBytes, overflow)) {
+      // A byte order mark before the first message (written by some runtimes) is not JSON.
+      const line = first && read.startsWith('\uFEFF') ? read.slice(1) : read;
+      first = false;
       if (line.trim() === '' || !live) continue;
       try {
         router.route(parseMessage(line, serverKey));
