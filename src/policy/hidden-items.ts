@@ -30,3 +30,8 @@ export function malformedParamError(method: string, field: string): JsonRpcError
     message: `Invalid params: ${method} needs a string ${field}`,
   };
 }
+
+/** `completion/complete` on a `ref/resource` the upstream does not have (no template of that text). */
+export function unknownTemplateError(uri: string): JsonRpcErrorObject {
+  return { code: JsonRpcCode.InvalidParams, message: `Resource template ${uri} not found` };
+}

@@ -135,7 +135,19 @@ describe('policy interceptor', () => {
       req('completion/complete', { ref: { type: 'ref/resource', uri: 'file:///{path}' } }),
       context,
     );
-    assert.equal(template.kind, 'answer');
+    assert.equal(
+      template.kind === 'answer' && template.message.error?.message,
+      'Resource template file:///{path} not found',
+    );
+    // An SDK upstream completes a plain resource's URI too, which would tell a hidden one apart.
+    const resource = await interceptor.onRequest!(
+      req('completion/complete', { ref: { type: 'ref/resource', uri: 'test://hidden' } }),
+      context,
+    );
+    assert.equal(
+      resource.kind === 'answer' && resource.message.error?.message,
+      'Resource template test://hidden not found',
+    );
     const update = (uri: string) => ({
       jsonrpc: '2.0' as const,
       method: 'notifications/resources/updated',

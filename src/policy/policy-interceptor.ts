@@ -11,6 +11,7 @@ import {
   malformedParamError,
   unknownPromptError,
   unknownResourceError,
+  unknownTemplateError,
   unknownToolError,
 } from './hidden-items.ts';
 import { upstreamDefinition } from './presented-tool.ts';
@@ -150,8 +151,13 @@ export function createPolicyInterceptor(view: PolicyView, observer: PolicyObserv
           if (ref.type === 'ref/resource') {
             if (typeof ref.uri !== 'string')
               return refuse(message, malformedParamError(message.method, 'ref.uri'));
-            if (!view.templateVisible(ref.uri))
-              return refuse(message, unknownResourceError(ref.uri));
+            // An SDK upstream completes a plain resource's URI too (empty values), so
+            // a URI without a template variable is also judged as the resource it names.
+            if (
+              !view.templateVisible(ref.uri) ||
+              (!ref.uri.includes('{') && !view.resourceVisible(ref.uri))
+            )
+              return refuse(message, unknownTemplateError(ref.uri));
           }
           break;
         }

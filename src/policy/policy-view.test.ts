@@ -130,6 +130,24 @@ describe('policy view', () => {
     assert.equal(view.templateVisible('file:///etc/{name}'), false);
   });
 
+  it('a hidden resource stays hidden under every spelling an SDK upstream reads as it', () => {
+    const view = createPolicyView(
+      policy({
+        resources: {
+          'file:///etc/passwd': { enabled: true },
+          'FILE:///secret': { enabled: false },
+        },
+        resource_templates: { 'file:///etc/{name}': { enabled: false } },
+      }),
+      alice,
+    );
+    for (const uri of ['FILE:///etc/shadow', 'file:///etc/./shadow', ' file:///etc/sha\tdow'])
+      assert.equal(view.resourceVisible(uri), false, JSON.stringify(uri));
+    assert.equal(view.resourceVisible('file:///secret'), false);
+    assert.equal(view.resourceVisible('FILE:///etc/passwd'), true);
+    assert.equal(view.resourceVisible('not a url'), true);
+  });
+
   it('templates: simple expressions match one segment, reserved ones anything', () => {
     assert.equal(templatePattern('file:///{a}').test('file:///x/y'), false);
     assert.equal(templatePattern('file:///{+a}').test('file:///x/y'), true);

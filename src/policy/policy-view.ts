@@ -110,6 +110,19 @@ export function templatePattern(template: string): RegExp {
   return new RegExp(source);
 }
 
+/**
+ * The URI an upstream built on the SDK reads (`new URL(uri).toString()`):
+ * scheme and host lowercased, spaces around and tabs or newlines inside
+ * removed, dot segments resolved. Undefined when it is no URL at all.
+ */
+export function canonicalUri(uri: string): string | undefined {
+  try {
+    return new URL(uri).toString();
+  } catch {
+    return undefined;
+  }
+}
+
 export interface PolicyView {
   readonly policy: ServerPolicy;
   /** The name a member sees for an upstream tool; undefined when the member must not see it. */
@@ -142,6 +155,19 @@ export function createPolicyView(
   const templates = Object.entries(policy.resource_templates).map(
     ([template, rule]) => [templatePattern(template), rule] as const,
   );
+  const canonicalResources = new Map<string, ItemRule>();
+  for (const [uri, rule] of Object.entries(policy.resources)) {
+    const canonical = canonicalUri(uri);
+    if (canonical !== undefined && !canonicalResources.has(canonical))
+      canonicalResources.set(canonical, rule);
+  }
+  const uriVisible = (uri: string): boolean => {
+    const rule = ruleOf(policy.resources, uri) ?? canonicalResources.get(uri);
+    if (rule !== undefined) return decide(policy, rule, member);
+    for (const [pattern, templateRule] of templates)
+      if (pattern.test(uri)) return decide(policy, templateRule, member);
+    return decide(policy, undefined, member);
+  };
 
   return {
     policy,
@@ -160,11 +186,10 @@ export function createPolicyView(
     },
     toolRule,
     resourceVisible(uri) {
-      const rule = ruleOf(policy.resources, uri);
-      if (rule !== undefined) return decide(policy, rule, member);
-      for (const [pattern, templateRule] of templates)
-        if (pattern.test(uri)) return decide(policy, templateRule, member);
-      return decide(policy, undefined, member);
+      // Visible only if visible as written and as the upstream will read it.
+      if (!uriVisible(uri)) return false;
+      const canonical = canonicalUri(uri);
+      return canonical === undefined || canonical === uri || uriVisible(canonical);
     },
     templateVisible: (template) =>
       decide(policy, ruleOf(policy.resource_templates, template), member),
