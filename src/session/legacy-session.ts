@@ -5,6 +5,7 @@
  * Terminated sessions are remembered in a revocation list until they expire.
  */
 import type { JsonObject } from '../mcp/json-rpc.ts';
+import { GatewayError } from '../shared/errors.ts';
 import { GenerationalCache } from '../shared/generational-cache.ts';
 import { pooledRandomBytes } from '../shared/random-pool.ts';
 import type { SealedBox } from './sealed-box.ts';
@@ -70,6 +71,9 @@ export interface LegacySessions {
   terminate(session: LegacySession): Promise<void>;
 }
 
+/** The longest session id minted: it travels in every request's headers. */
+const MAX_SESSION_ID_CHARS = 8192;
+
 /** Opened ids kept in memory: a session's requests skip the decryption after its first. */
 const OPENED_CACHE_SIZE = 10_000;
 
@@ -99,6 +103,12 @@ export function createLegacySessions(
         exp: Math.floor(Date.now() / 1000) + ttlSeconds,
       };
       const id = box.seal(PURPOSE, session);
+      // The client sends the id back in a header; Node refuses request headers over 16 KB.
+      if (id.length > MAX_SESSION_ID_CHARS)
+        throw new GatewayError(
+          'invalid_params',
+          `The capabilities and client info of this initialize are too large for a session id (${id.length} characters, at most ${MAX_SESSION_ID_CHARS}).`,
+        );
       // The client's next requests on this instance (initialized, a call) skip the decryption.
       opened.set(id, session);
       return { id, session };

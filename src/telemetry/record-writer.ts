@@ -13,6 +13,7 @@
  * there, so a crash loses no accepted record.
  */
 import type { Store } from '../store/store.ts';
+import { cleanRecord } from './record-hygiene.ts';
 import type { RecordSpool } from './record-spool.ts';
 import type { RequestRecord } from './request-record.ts';
 
@@ -189,6 +190,7 @@ export function createRecordWriter(options: RecordWriterOptions): RecordWriter {
     write(record) {
       try {
         if (closed || queue.length + inFlight >= options.queueSize) return drop();
+        cleanRecord(record);
         spool?.append(record);
         queue.push(record);
         if (queue.length >= batchSize) scheduleDrain();

@@ -97,6 +97,21 @@ describe('redaction', () => {
     assert.equal(small('result', { text: 'é'.repeat(30) }, []), `{"text":"${'é'.repeat(30)}"}`);
   });
 
+  it('masks the userinfo and secret-looking query values of URIs inside text', () => {
+    const text = redact(
+      'arguments',
+      {
+        uri: 'https://alice:pw@host.test/cb?state=s1&code=c0de&access_token=t0k#frag',
+        note: 'see http://bob:x@h.test/?page=2&signature=abc for details',
+      },
+      [],
+    );
+    assert.deepEqual(JSON.parse(text), {
+      uri: `https://host.test/cb?state=s1&code=${MASK}&access_token=${MASK}#frag`,
+      note: `see http://h.test/?page=2&signature=${MASK} for details`,
+    });
+  });
+
   it('masks a value that is one long opaque token, keeps ordinary words and numbers', () => {
     const value = JSON.parse(
       redact(

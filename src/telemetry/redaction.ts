@@ -46,6 +46,37 @@ const SECRET_IN_TEXT =
  */
 export const MIN_SECRET_IN_TEXT = 14;
 
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi;
+const QUERY_PARAM = /([?&])([^=&#\s]+)=([^&#\s]*)/g;
+// Query parameters that carry credentials: the secret keys plus OAuth's `code` (RFC 6749 §4.1.2).
+const SECRET_PARAMS = [...DEFAULT_SECRET_KEYS, 'code', 'key', 'sig', 'auth'];
+
+function isSecretParam(name: string): boolean {
+  const key = normalize(name);
+  return SECRET_PARAMS.some(
+    (pattern) => key === pattern || (pattern.length > 4 && key.includes(pattern)),
+  );
+}
+
+/** URIs in the text without userinfo, and with secret-looking query values masked. */
+export function scrubUris(text: string): string {
+  if (!text.includes('@') && !text.includes('=')) return text;
+  return text.replace(USERINFO, '$1').replace(QUERY_PARAM, (whole, lead: string, name: string) => {
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name);
+    } catch {
+      /* a bad escape is judged as written */
+    }
+    return isSecretParam(decoded) ? `${lead}${name}=${MASK}` : whole;
+  });
+}
+
+/** Free text (an upstream's error message) with the credentials it carries masked. */
+export function redactCredentialsInText(text: string): string {
+  return text.length < MIN_SECRET_IN_TEXT ? text : text.replace(SECRET_IN_TEXT, MASK);
+}
+
 /** A whole value that is one long opaque token (letters and digits mixed, no spaces). */
 const OPAQUE_TOKEN = /^[A-Za-z0-9_\-+/=.~]{32,}$/;
 
@@ -133,7 +164,7 @@ export function createRedactor(options: RedactorOptions): Redact {
       found?.add(value);
       return MASK;
     }
-    let text = value;
+    let text = scrubUris(value);
     for (const echo of echoes) if (text.includes(echo)) text = text.replaceAll(echo, MASK);
     if (text.length < MIN_SECRET_IN_TEXT) return text;
     return text.replace(SECRET_IN_TEXT, (match) => {

@@ -12,6 +12,7 @@ import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
 import type { ServerDefinition } from '../store/model.ts';
 import type { StreamedMessage, Upstream, UpstreamCall } from '../upstream/upstream.ts';
 import type { AttributeValue } from './otlp-encode.ts';
+import { cleanMethod, cleanTarget } from './record-hygiene.ts';
 import { methodAttributes, nowMs, spanName } from './tracing-attributes.ts';
 import type { ClientSpanParent, PendingClientSpan } from './tracing.ts';
 import { formatTraceparent, newSpanId } from './tracing-context.ts';
@@ -116,10 +117,12 @@ export function traceUpstream(
 
   const open = (message: unknown, fromRecord: boolean): PendingClientSpan => {
     const first = Array.isArray(message) ? (message[0] as unknown) : message;
-    const method = isObject(first) && typeof first.method === 'string' ? first.method : null;
+    const method =
+      isObject(first) && typeof first.method === 'string' ? cleanMethod(first.method) : null;
     const params = isObject(first) && isObject(first.params) ? first.params : undefined;
     const nameOrUri = params?.name ?? params?.uri;
-    const target = typeof nameOrUri === 'string' ? nameOrUri : null;
+    // The same bounded, scrubbed values as the message's own span (record-hygiene.ts).
+    const target = typeof nameOrUri === 'string' ? cleanTarget(nameOrUri) : null;
     const attributes: Record<string, AttributeValue> = { ...peer };
     if (method !== null) methodAttributes(attributes, method, target);
     if (isObject(first) && (typeof first.id === 'string' || typeof first.id === 'number'))

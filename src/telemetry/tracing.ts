@@ -19,6 +19,7 @@ import type { JsonRpcMessage } from '../mcp/json-rpc.ts';
 import type { ServerDefinition } from '../store/model.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import type { AttributeValue, FinishedSpan } from './otlp-encode.ts';
+import { cleanRecord } from './record-hygiene.ts';
 import type { RequestRecord } from './request-record.ts';
 import { errorCatalogue } from '../shared/errors.ts';
 import { cleanTracestate, newSpanId, newTraceId, parseTraceparent } from './tracing-context.ts';
@@ -172,6 +173,7 @@ class ServerSpan implements MessageTrace, ClientSpanParent {
   end(record: RequestRecord): void {
     if (this.ended) return;
     this.ended = true;
+    cleanRecord(record);
     record.traceId = this.traceId;
     if (!this.sampled) return;
     const endMs = this.startMs + record.latencyMs;
