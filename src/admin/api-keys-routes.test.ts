@@ -51,6 +51,20 @@ describe('API keys routes', () => {
     assert.doesNotMatch(JSON.stringify(listed.json()), new RegExp(key));
   });
 
+  it('lets a key mint only keys that expire no later than it, by default when it does', async () => {
+    const expiresAt = new Date(Date.now() + 3600_000).toISOString();
+    const minter = await call(t, 'POST', URL, t.bearer('member'), { name: 'minter', expiresAt });
+    const bearer = { authorization: `Bearer ${minter.json().key}` };
+    const count = await keyCount();
+    const later = new Date(Date.now() + 7200_000).toISOString();
+    const refused = await call(t, 'POST', URL, bearer, { name: 'later', expiresAt: later });
+    assert.equal(refused.status, 400);
+    assert.match(refused.json().message, /body\.expiresAt: must not be later than/);
+    assert.equal(await keyCount(), count);
+    const inherited = await call(t, 'POST', URL, bearer, { name: 'inherits' });
+    assert.equal(inherited.json().expiresAt, minter.json().expiresAt);
+  });
+
   it('refuses a second key with the same name in the workspace (409), keeping the first', async () => {
     const first = await call(t, 'POST', URL, t.bearer('admin'), { name: 'ci' });
     const second = await call(t, 'POST', URL, t.bearer('owner'), { name: 'ci' });

@@ -63,7 +63,8 @@ export function createApiKeysRoutes(deps: AdminDeps): ApiRoute[] {
       method: 'POST',
       path: '/workspaces/:workspaceId/api-keys',
       tag: 'api-keys',
-      summary: 'Create an API key for yourself; the answer carries the key, once',
+      summary:
+        'Create an API key for yourself; the answer carries the key, once. Called with an API key, the new key reaches no more servers and expires no later than that key (by default, when it does).',
       params: workspaceParams,
       body: z.strictObject({
         name: z.string().trim().min(1).max(100),
@@ -84,9 +85,18 @@ export function createApiKeysRoutes(deps: AdminDeps): ApiRoute[] {
       async handle({ caller, params, body }) {
         const access = await accessWorkspace(store, caller, params.workspaceId);
         requireThat(access.actor, 'api_key.manage', { isOwn: true });
-        const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
+        // A key mints no key that outlives it, as it mints none reaching more servers (below).
+        const ceiling = caller.via === 'api_key' ? caller.apiKey.expiresAt : null;
+        const expiresAt = body.expiresAt === undefined ? ceiling : new Date(body.expiresAt);
         if (expiresAt !== null && expiresAt <= now())
           throw invalidInput([{ path: 'body.expiresAt', message: 'must be in the future' }]);
+        if (ceiling !== null && expiresAt !== null && expiresAt > ceiling)
+          throw invalidInput([
+            {
+              path: 'body.expiresAt',
+              message: `must not be later than the expiry of the API key you call with (${ceiling.toISOString()})`,
+            },
+          ]);
         const requested = body.servers ?? (body.servers === null ? null : access.serverIds);
         if (requested === null && access.serverIds !== null)
           throw invalidInput([

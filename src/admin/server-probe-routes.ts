@@ -34,7 +34,7 @@ import {
   serverParams,
   toInput,
 } from './servers-routes.ts';
-import { accessWorkspace } from './workspace-access.ts';
+import { accessWorkspace, mayReach } from './workspace-access.ts';
 import { workspaceParams } from './workspaces-routes.ts';
 
 /** However long a server's own timeout, a dashboard request waits no longer than this. */
@@ -168,10 +168,11 @@ export function createServerProbeRoutes(deps: AdminDeps): ApiRoute[] {
         const workspaceId = access.workspace.id;
         // Sealed like a saved definition, so the transports open it exactly as they would; an
         // edited definition keeps the stored secrets of its server as a save would.
+        // Stored secrets of a server the caller cannot see are no one's to reuse.
         const secrets = sealServerSecrets(
           body,
           deps.vault,
-          await store.servers.find(workspaceId, body.id),
+          mayReach(access, body.id) ? await store.servers.find(workspaceId, body.id) : undefined,
         );
         const { upstreamAuth } = secrets;
         const input = toInput(workspaceId, body, config.upstreamTimeoutMs, secrets);

@@ -124,6 +124,26 @@ describe('servers routes', () => {
     assert.equal(await t.store.servers.find('acme', 'ghost'), undefined);
   });
 
+  it("hides servers outside a key's reach from its writes as from its reads", async () => {
+    const scoped = await call(t, 'POST', '/api/v1/workspaces/acme/api-keys', t.bearer('owner'), {
+      name: 'github-only',
+      servers: ['github'],
+    });
+    const bearer = { authorization: `Bearer ${scoped.json().key}` };
+    const before = await t.store.servers.find('acme', 'linear');
+    assert.ok(before);
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PUT', http('linear')],
+      ['DELETE', undefined],
+    ] as const) {
+      const response = await call(t, method, `${SERVERS}/linear`, bearer, body);
+      assert.equal(response.status, 404, method);
+      assert.equal(response.json().error, 'server_not_found');
+    }
+    assert.deepEqual(await t.store.servers.find('acme', 'linear'), before);
+  });
+
   it('refuses a PUT whose body names another server, changing nothing', async () => {
     const response = await call(t, 'PUT', `${SERVERS}/github`, t.bearer('owner'), http('linear'));
     assert.equal(response.status, 400);

@@ -197,6 +197,8 @@ export function createServersRoutes(deps: AdminDeps): ApiRoute[] {
       async handle({ caller, params, body }) {
         const access = await accessWorkspace(store, caller, params.workspaceId);
         requireMayWrite(access, body);
+        // A server the caller cannot see (member or key scope) is as unknown to writes as to reads.
+        if (!mayReach(access, params.serverId)) throw new GatewayError('server_not_found');
         if (body.id !== params.serverId)
           throw invalidInput([
             { path: 'body.id', message: `must be "${params.serverId}", the server in the path` },
@@ -225,7 +227,8 @@ export function createServersRoutes(deps: AdminDeps): ApiRoute[] {
         const access = await accessWorkspace(store, caller, params.workspaceId);
         requireThat(access.actor, 'server.manage');
         const server = await store.servers.find(access.workspace.id, params.serverId);
-        if (server === undefined) throw new GatewayError('server_not_found');
+        if (server === undefined || !mayReach(access, server.id))
+          throw new GatewayError('server_not_found');
         await store.servers.remove(server.workspaceId, server.id);
         await deps.onCredentialsChanged();
       },

@@ -306,7 +306,7 @@ export interface paths {
         /** Your API keys in the workspace (every member's for admins and owners) */
         get: operations["getWorkspacesWorkspaceIdApiKeys"];
         put?: never;
-        /** Create an API key for yourself; the answer carries the key, once */
+        /** Create an API key for yourself; the answer carries the key, once. Called with an API key, the new key reaches no more servers and expires no later than that key (by default, when it does). */
         post: operations["postWorkspacesWorkspaceIdApiKeys"];
         delete?: never;
         options?: never;
