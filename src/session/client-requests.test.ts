@@ -102,19 +102,23 @@ describe('pending client requests across instances (redis)', () => {
   it('fails the request upstream after all when the forwarded answer never arrives', async () => {
     const ownerRelay = await relay();
     const winner = await relay();
+    // Wide margins: on a loaded machine a Redis round trip can take tens of milliseconds.
     const a = createPendingClientRequests({
-      timeoutMs: 40,
-      handoverMs: 40,
+      timeoutMs: 300,
+      handoverMs: 300,
       relay: ownerRelay,
     });
     const seen = route();
+    const registered = performance.now();
     a.register('lost', seen);
     await a.shared();
     // Another instance won the key, and its message to the owner was lost.
     assert.equal(await winner.claim('lost'), ownerRelay.instanceId);
-    await sleep(60);
+    assert.ok(performance.now() - registered < 300, 'claimed before the clock ran out');
+    // The clock ran out at 300 ms and waits for the winner until 600 ms.
+    await sleep(450 - (performance.now() - registered));
     assert.equal(seen.timeouts, 0, 'the clock waits for the winner first');
-    await sleep(100);
+    await sleep(800 - (performance.now() - registered));
     assert.equal(seen.timeouts, 1);
     assert.deepEqual(seen.delivered, []);
   });

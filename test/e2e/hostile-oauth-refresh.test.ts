@@ -20,6 +20,7 @@ import {
   pkcePair,
 } from '../support/oauth-client.ts';
 import type { RawAuthorizationServer } from '../support/oauth-client.ts';
+import { adminApi } from '../support/admin-api.ts';
 
 const REDIRECT_URI = 'http://127.0.0.1:47321/callback';
 const ADA = { email: 'ada@acme.test', password: 'ada has a long password' };
@@ -98,29 +99,10 @@ describe('hostile refresh-token requests', () => {
     return answer.status;
   }
 
-  async function admin(method: string, path: string, body?: unknown) {
-    const answer = await fetch(`${gateway.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${gateway.apiKey}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await answer.text();
-    assert.ok(answer.ok, `${method} ${path}: ${answer.status} ${text}`);
-    return text === '' ? undefined : (JSON.parse(text) as unknown);
-  }
-
-  async function userId(email: string): Promise<string> {
-    const members = (await admin('GET', '/workspaces/acme/members')) as {
-      userId: string;
-      email: string;
-    }[];
-    const member = members.find((entry) => entry.email === email);
-    assert.ok(member, `${email} is a member`);
-    return member.userId;
-  }
+  const admin = (method: string, path: string, body?: unknown) =>
+    adminApi(gateway.url, gateway.apiKey).call(method, path, body);
+  const userId = (email: string): Promise<string> =>
+    adminApi(gateway.url, gateway.apiKey).memberUserId('acme', email);
 
   before(async () => {
     upstream = await startFixtureServer({ era: 'dual' });

@@ -19,6 +19,7 @@ import {
   pkcePair,
 } from '../support/oauth-client.ts';
 import type { FilledForm, RawAuthorizationServer } from '../support/oauth-client.ts';
+import { adminApi } from '../support/admin-api.ts';
 
 // An https redirect URI reuses the remembered consent (interaction-policy.ts); loopback ones never do.
 const REDIRECT_URI = 'https://app.acme.test/callback';
@@ -96,29 +97,10 @@ describe('member removal and OAuth grants', () => {
       .status;
   }
 
-  async function admin(method: string, path: string, body?: unknown) {
-    const answer = await fetch(`${gateway.url}/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${gateway.apiKey}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await answer.text();
-    assert.ok(answer.ok, `${method} ${path}: ${answer.status} ${text}`);
-    return text === '' ? undefined : (JSON.parse(text) as unknown);
-  }
-
-  async function userId(email: string): Promise<string> {
-    const members = (await admin('GET', '/workspaces/acme/members')) as {
-      userId: string;
-      email: string;
-    }[];
-    const member = members.find((entry) => entry.email === email);
-    assert.ok(member, `${email} is a member`);
-    return member.userId;
-  }
+  const admin = (method: string, path: string, body?: unknown) =>
+    adminApi(gateway.url, gateway.apiKey).call(method, path, body);
+  const userId = (email: string): Promise<string> =>
+    adminApi(gateway.url, gateway.apiKey).memberUserId('acme', email);
 
   async function apps(workspace: string, id: string) {
     const list = (await admin('GET', `/workspaces/${workspace}/authorized-apps`)) as {

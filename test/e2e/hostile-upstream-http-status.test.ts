@@ -11,7 +11,7 @@ import { startHostileServer } from '../fixtures/hostile-upstreams/hostile-server
 import type { RunningHostileServer } from '../fixtures/hostile-upstreams/hostile-server.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
-import { initializeBody, mcpPost, modernRequest } from '../support/mcp-http.ts';
+import { mcpPost, modernRequest, openLegacySession } from '../support/mcp-http.ts';
 import { request } from 'undici';
 
 interface RpcError {
@@ -37,18 +37,8 @@ after(async () => {
   await hostile.close();
 });
 
-async function legacySession(): Promise<Record<string, string>> {
-  const url = gateway.endpoint('hostile');
-  const init = await mcpPost(url, initializeBody('init'), auth);
-  assert.equal(init.status, 200, init.text);
-  const headers = {
-    ...auth,
-    'mcp-session-id': String(init.headers['mcp-session-id']),
-    'mcp-protocol-version': '2025-11-25',
-  };
-  await mcpPost(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
-  return headers;
-}
+const legacySession = (): Promise<Record<string, string>> =>
+  openLegacySession(gateway.endpoint('hostile'), auth);
 
 /** Calls the tool in `era` and returns the JSON-RPC error the client got for `id`. */
 async function callError(era: '2025' | 'modern', id: string): Promise<RpcError> {

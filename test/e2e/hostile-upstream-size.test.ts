@@ -11,7 +11,7 @@ import { startHostileServer, writeFill } from '../fixtures/hostile-upstreams/hos
 import type { ToolCallHandler } from '../fixtures/hostile-upstreams/hostile-server.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
-import { initializeBody, mcpPost, modernRequest } from '../support/mcp-http.ts';
+import { mcpPost, modernRequest, openLegacySession } from '../support/mcp-http.ts';
 import type { RawAnswer } from '../support/mcp-http.ts';
 
 const MARGIN_MS = 1_000;
@@ -22,18 +22,6 @@ interface Harness {
   gateway: TestGateway;
   hostileSession: Record<string, string>;
   healthySession: Record<string, string>;
-}
-
-async function openSession(url: string, auth: Record<string, string>) {
-  const init = await mcpPost(url, initializeBody('init'), auth);
-  assert.equal(init.status, 200, init.text);
-  const headers = {
-    ...auth,
-    'mcp-session-id': String(init.headers['mcp-session-id']),
-    'mcp-protocol-version': '2025-11-25',
-  };
-  await mcpPost(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
-  return headers;
 }
 
 async function withHostile(
@@ -54,8 +42,8 @@ async function withHostile(
   });
   try {
     const auth = { authorization: `Bearer ${gateway.apiKey}` };
-    const hostileSession = await openSession(gateway.endpoint('hostile'), auth);
-    const healthySession = await openSession(gateway.endpoint('healthy'), auth);
+    const hostileSession = await openLegacySession(gateway.endpoint('hostile'), auth);
+    const healthySession = await openLegacySession(gateway.endpoint('healthy'), auth);
     await body({ gateway, hostileSession, healthySession });
     return await gateway.closeAndReadRecords();
   } finally {

@@ -70,6 +70,25 @@ export function initializeBody(
   };
 }
 
+/**
+ * Opens a 2025-11-25 session over raw HTTP (initialize, then notifications/initialized) and
+ * returns the headers its later requests carry: `headers` plus the session id and version.
+ */
+export async function openLegacySession(
+  url: string,
+  headers: Record<string, string>,
+): Promise<Record<string, string>> {
+  const init = await mcpPost(url, initializeBody('init'), headers);
+  if (init.status !== 200) throw new Error(`initialize answered ${init.status}: ${init.text}`);
+  const session = {
+    ...headers,
+    'mcp-session-id': String(init.headers['mcp-session-id']),
+    'mcp-protocol-version': '2025-11-25',
+  };
+  await mcpPost(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, session);
+  return session;
+}
+
 /** The per-request envelope of a 2026-07-28 request, with its standard headers. */
 export function modernRequest(
   id: number | string,
