@@ -10,14 +10,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
-import { createCookieJar } from '../support/cookie-jar.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
 import { initializeBody, mcpPost } from '../support/mcp-http.ts';
 import {
-  authorizeInBrowser,
   discoverAuthorizationServer,
-  pkcePair,
+  obtainTokens as obtainIssuedTokens,
+  registerPublicClient,
 } from '../support/oauth-client.ts';
 import type { RawAuthorizationServer } from '../support/oauth-client.ts';
 import { adminApi } from '../support/admin-api.ts';
@@ -36,45 +35,8 @@ describe('hostile refresh-token requests', () => {
   let fixture: string;
 
   async function obtainTokens(user: User, resource: string) {
-    const registered = await as.register({
-      client_name: `hostile refresh ${crypto.randomUUID()}`,
-      redirect_uris: [REDIRECT_URI],
-      grant_types: ['authorization_code', 'refresh_token'],
-      token_endpoint_auth_method: 'none',
-    });
-    assert.equal(registered.status, 201, JSON.stringify(registered.body));
-    const clientId = String(registered.body.client_id);
-    const pkce = pkcePair();
-    const { location } = await authorizeInBrowser(
-      createCookieJar(),
-      as.authorizationUrl({
-        response_type: 'code',
-        client_id: clientId,
-        redirect_uri: REDIRECT_URI,
-        scope: 'mcp offline_access',
-        state: crypto.randomUUID(),
-        code_challenge: pkce.challenge,
-        code_challenge_method: 'S256',
-        resource,
-      }),
-      user,
-    );
-    const code = new URL(location).searchParams.get('code');
-    assert.ok(code, `no code in ${location}`);
-    const issued = await as.token({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: REDIRECT_URI,
-      client_id: clientId,
-      code_verifier: pkce.verifier,
-      resource,
-    });
-    assert.equal(issued.status, 200, JSON.stringify(issued.body));
-    return {
-      clientId,
-      access: String(issued.body.access_token),
-      refresh: String(issued.body.refresh_token),
-    };
+    const clientId = await registerPublicClient(as, REDIRECT_URI, 'hostile refresh');
+    return obtainIssuedTokens(as, { clientId, redirectUri: REDIRECT_URI }, user, resource);
   }
 
   function refresh(tokens: { clientId: string; refresh: string }, resources: string[] = []) {

@@ -9,16 +9,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFixtureServer } from '../fixtures/fixture-server/http.ts';
 import type { RunningFixtureServer } from '../fixtures/fixture-server/http.ts';
-import { createCookieJar } from '../support/cookie-jar.ts';
 import { startTestGateway } from '../support/gateway.ts';
 import type { TestGateway } from '../support/gateway.ts';
 import { initializeBody, mcpPost } from '../support/mcp-http.ts';
 import {
-  authorizeInBrowser,
   discoverAuthorizationServer,
-  pkcePair,
+  obtainTokens as obtainIssuedTokens,
+  registerPublicClient,
 } from '../support/oauth-client.ts';
-import type { FilledForm, RawAuthorizationServer } from '../support/oauth-client.ts';
+import type { IssuedTokens, RawAuthorizationServer } from '../support/oauth-client.ts';
 import { adminApi } from '../support/admin-api.ts';
 
 // An https redirect URI reuses the remembered consent (interaction-policy.ts); loopback ones never do.
@@ -27,58 +26,16 @@ const EVE = { email: 'eve@acme.test', password: 'eve has a long password' };
 const FAY = { email: 'fay@acme.test', password: 'fay has a long password' };
 
 type User = { email: string; password: string };
-type Tokens = { clientId: string; access: string; refresh: string; forms: FilledForm[] };
+type Tokens = IssuedTokens;
 
 describe('member removal and OAuth grants', () => {
   let upstream: RunningFixtureServer;
   let gateway: TestGateway;
   let as: RawAuthorizationServer;
 
-  async function register(): Promise<string> {
-    const registered = await as.register({
-      client_name: `member removal ${crypto.randomUUID()}`,
-      redirect_uris: [REDIRECT_URI],
-      grant_types: ['authorization_code', 'refresh_token'],
-      token_endpoint_auth_method: 'none',
-    });
-    assert.equal(registered.status, 201, JSON.stringify(registered.body));
-    return String(registered.body.client_id);
-  }
-
-  async function obtainTokens(user: User, clientId: string, resource: string): Promise<Tokens> {
-    const pkce = pkcePair();
-    const { location, forms } = await authorizeInBrowser(
-      createCookieJar(),
-      as.authorizationUrl({
-        response_type: 'code',
-        client_id: clientId,
-        redirect_uri: REDIRECT_URI,
-        scope: 'mcp offline_access',
-        state: crypto.randomUUID(),
-        code_challenge: pkce.challenge,
-        code_challenge_method: 'S256',
-        resource,
-      }),
-      { ...user, approve: true },
-    );
-    const code = new URL(location).searchParams.get('code');
-    assert.ok(code, `no code in ${location}`);
-    const issued = await as.token({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: REDIRECT_URI,
-      client_id: clientId,
-      code_verifier: pkce.verifier,
-      resource,
-    });
-    assert.equal(issued.status, 200, JSON.stringify(issued.body));
-    return {
-      clientId,
-      access: String(issued.body.access_token),
-      refresh: String(issued.body.refresh_token),
-      forms,
-    };
-  }
+  const register = (): Promise<string> => registerPublicClient(as, REDIRECT_URI, 'member removal');
+  const obtainTokens = (user: User, clientId: string, resource: string): Promise<Tokens> =>
+    obtainIssuedTokens(as, { clientId, redirectUri: REDIRECT_URI }, user, resource);
 
   async function refresh(tokens: Tokens) {
     const answer = await fetch(String(as.metadata.token_endpoint), {

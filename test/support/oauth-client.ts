@@ -27,7 +27,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { signInAndConsent } from './cookie-jar.ts';
+import { createCookieJar, signInAndConsent } from './cookie-jar.ts';
 import type { CookieJar } from './cookie-jar.ts';
 import type {
   OAuthClientInformationContext,
@@ -351,5 +351,79 @@ export async function discoverAuthorizationServer(issuer: string): Promise<RawAu
       url.search = new URLSearchParams(params).toString();
       return url.href;
     },
+  };
+}
+
+/** Registers a public client (code and refresh grants) under a fresh name; returns its id. */
+export async function registerPublicClient(
+  as: RawAuthorizationServer,
+  redirectUri: string,
+  name: string,
+): Promise<string> {
+  const registered = await as.register({
+    // Distinct names: identical public registrations are answered with the same client.
+    client_name: `${name} ${crypto.randomUUID()}`,
+    redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_method: 'none',
+  });
+  if (registered.status !== 201)
+    throw new Error(
+      `registration answered ${registered.status}: ${JSON.stringify(registered.body)}`,
+    );
+  return String(registered.body.client_id);
+}
+
+export interface IssuedTokens {
+  readonly clientId: string;
+  readonly access: string;
+  readonly refresh: string;
+  /** The pages the member filled on the way (sign-in, consent). */
+  readonly forms: FilledForm[];
+}
+
+/**
+ * The whole authorization code flow for `resource`, as a browser with a fresh cookie jar:
+ * sign in as `user`, approve, redeem the code with PKCE. Asks `mcp offline_access`.
+ */
+export async function obtainTokens(
+  as: RawAuthorizationServer,
+  client: { clientId: string; redirectUri: string },
+  user: { email: string; password: string },
+  resource: string,
+): Promise<IssuedTokens> {
+  const { clientId, redirectUri } = client;
+  const pkce = pkcePair();
+  const { location, forms } = await authorizeInBrowser(
+    createCookieJar(),
+    as.authorizationUrl({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      scope: 'mcp offline_access',
+      state: crypto.randomUUID(),
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+      resource,
+    }),
+    { ...user, approve: true },
+  );
+  const code = new URL(location).searchParams.get('code');
+  if (code === null) throw new Error(`no code in ${location}`);
+  const issued = await as.token({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    client_id: clientId,
+    code_verifier: pkce.verifier,
+    resource,
+  });
+  if (issued.status !== 200)
+    throw new Error(`the token endpoint answered ${issued.status}: ${JSON.stringify(issued.body)}`);
+  return {
+    clientId,
+    access: String(issued.body.access_token),
+    refresh: String(issued.body.refresh_token),
+    forms,
   };
 }
