@@ -57,6 +57,10 @@ it('kills a tracked child and everything in its process group when the gateway e
     (error: { code?: number }) => error.code === 3,
   );
   const pids = (await readFile(pidFile, 'utf8')).trim().split('\n').map(Number);
+  // A failing run must not leave its processes behind.
+  t.after(() => {
+    for (const pid of pids.filter(isAlive)) process.kill(pid, 'SIGKILL');
+  });
   assert.equal(pids.length, 2, 'the server and its grandchild both started');
   const deadline = Date.now() + 2_000;
   while (pids.some(isAlive) && Date.now() < deadline) await sleep(20);
