@@ -86,7 +86,12 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
+/** Resolves once the server accepts connections; throws with its log when it exits or takes too long. */
+export async function waitUntilReady(
+  url: string,
+  child: ChildProcess,
+  log: () => string,
+): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`postgres exited early:\n${log()}`);
@@ -105,17 +110,23 @@ async function waitUntilReady(url: string, child: ChildProcess, log: () => strin
   }
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+/** An initialised, not yet running cluster in a temp directory (`root`, removed by its owner). */
+export interface PostgresCluster {
+  readonly binDir: string;
+  readonly asUser: { uid: number; gid: number } | undefined;
+  readonly root: string;
+  readonly dataDir: string;
+}
+
+/** Runs initdb into a new temp directory; throws (and removes it) when PostgreSQL cannot run here. */
+export function initCluster(): PostgresCluster {
   const reason = postgresUnavailableReason();
   if (reason !== undefined) throw new Error(reason);
   const binDir = findPostgresBinDir() as string;
   const asUser = process.getuid?.() === 0 ? lookupUser('postgres') : undefined;
-
   const root = mkdtempSync(path.join(os.tmpdir(), 'portcullis-pg-'));
   const dataDir = path.join(root, 'data');
   if (asUser !== undefined) chownSync(root, asUser.uid, asUser.gid);
-  const removeRoot = () => rmSync(root, { recursive: true, force: true });
-
   try {
     execFileSync(
       path.join(binDir, 'initdb'),
@@ -132,21 +143,24 @@ export async function startPostgres(): Promise<RunningPostgres> {
       { stdio: 'pipe', ...asUser },
     );
   } catch (error) {
-    removeRoot();
+    rmSync(root, { recursive: true, force: true });
     throw new Error('initdb failed', { cause: error });
   }
+  return { binDir, asUser, root, dataDir };
+}
 
-  const port = await freePort();
+/** The server on `port` over the cluster's data directory, its stderr piped. */
+export function spawnPostgres(cluster: PostgresCluster, port: number): ChildProcess {
   // Durability settings off: the cluster lives only as long as the tests.
-  const child = spawn(
-    path.join(binDir, 'postgres'),
+  return spawn(
+    path.join(cluster.binDir, 'postgres'),
     [
       '-D',
-      dataDir,
+      cluster.dataDir,
       '-p',
       String(port),
       '-k',
-      root,
+      cluster.root,
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
@@ -156,8 +170,15 @@ export async function startPostgres(): Promise<RunningPostgres> {
       '-c',
       'full_page_writes=off',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], ...asUser },
+    { stdio: ['ignore', 'ignore', 'pipe'], ...cluster.asUser },
   );
+}
+
+export async function startPostgres(): Promise<RunningPostgres> {
+  const cluster = initCluster();
+  const removeRoot = () => rmSync(cluster.root, { recursive: true, force: true });
+  const port = await freePort();
+  const child = spawnPostgres(cluster, port);
   let log = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     log = (log + chunk).slice(-8_000);

@@ -3,15 +3,16 @@
  * the same port and data directory: a database restart (failover, upgrade)
  * as the gateway sees it. Same binaries and rules as postgres.ts.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { once } from 'node:events';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { freePort } from './free-port.ts';
-import { findPostgresBinDir, postgresUnavailableReason } from './postgres.ts';
+import {
+  initCluster,
+  postgresUnavailableReason,
+  spawnPostgres,
+  waitUntilReady,
+} from './postgres.ts';
 
 export { postgresUnavailableReason };
 
@@ -25,47 +26,8 @@ export interface RestartablePostgres {
   close(): Promise<void>;
 }
 
-function userIds(name: string): { uid: number; gid: number } {
-  const id = (flag: string) =>
-    Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
-
-async function acceptsConnections(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 export async function startRestartablePostgres(): Promise<RestartablePostgres> {
-  const reason = postgresUnavailableReason();
-  if (reason !== undefined) throw new Error(reason);
-  const binDir = findPostgresBinDir() as string;
-  const asUser = process.getuid?.() === 0 ? userIds('postgres') : undefined;
-  const root = mkdtempSync(path.join(os.tmpdir(), 'portcullis-pg-'));
-  const dataDir = path.join(root, 'data');
-  if (asUser !== undefined) chownSync(root, asUser.uid, asUser.gid);
-  execFileSync(
-    path.join(binDir, 'initdb'),
-    [
-      '-D',
-      dataDir,
-      '-U',
-      'postgres',
-      '--auth=trust',
-      '--encoding=UTF8',
-      '--no-locale',
-      '--no-sync',
-    ],
-    { stdio: 'pipe', ...asUser },
-  );
+  const cluster = initCluster();
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let child: ChildProcess | undefined;
@@ -73,17 +35,13 @@ export async function startRestartablePostgres(): Promise<RestartablePostgres> {
   process.on('exit', killOnExit);
 
   async function up(): Promise<void> {
-    child = spawn(
-      path.join(binDir, 'postgres'),
-      ['-D', dataDir, '-p', String(port), '-k', root, '-c', 'listen_addresses=127.0.0.1'],
-      { stdio: 'ignore', ...asUser },
-    );
-    const deadline = Date.now() + 30_000;
-    while (!(await acceptsConnections(url))) {
-      if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error('postgres did not accept connections in time');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const started = spawnPostgres(cluster, port);
+    child = started;
+    let log = '';
+    started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      log = (log + chunk).slice(-8_000);
+    });
+    await waitUntilReady(url, started, () => log);
   }
 
   async function down(): Promise<void> {
@@ -102,7 +60,7 @@ export async function startRestartablePostgres(): Promise<RestartablePostgres> {
     async close() {
       await down();
       process.removeListener('exit', killOnExit);
-      rmSync(root, { recursive: true, force: true });
+      rmSync(cluster.root, { recursive: true, force: true });
     },
   };
 }
