@@ -173,9 +173,10 @@ class ServerSpan implements MessageTrace, ClientSpanParent {
   end(record: RequestRecord): void {
     if (this.ended) return;
     this.ended = true;
-    cleanRecord(record);
     record.traceId = this.traceId;
     if (!this.sampled) return;
+    // The record writer cleans every record; a span built from it before that needs it now.
+    cleanRecord(record);
     const endMs = this.startMs + record.latencyMs;
     this.sink({
       traceId: this.traceId,
