@@ -33,9 +33,11 @@ export const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/rea
 /**
  * Requests a server sends together (a 2025 server asking for several inputs
  * at once) arrive within moments of each other; they are gathered into one
- * round rather than split across several.
+ * round rather than split across several. 20 ms split them on a loaded
+ * 2-CPU machine (a stdio child's three requests read across a scheduling
+ * gap); a round waits for a person anyway, so 50 ms costs nothing visible.
  */
-const GATHER_MS = 20;
+const GATHER_MS = 50;
 
 export type RoundOutcome =
   | { kind: 'final'; answer: JsonRpcResponse }
